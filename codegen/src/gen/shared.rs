@@ -1,0 +1,254 @@
+//! Shared structs and enums (`types.rs`) and the error-code table (`codes.rs`).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::gen::docs;
+use crate::gen::fields::{self, ident, Direction};
+use crate::model::{Api, EnumDef, ErrorCodeDef, Field, Retry, StructDef};
+
+/// A struct of requests or replies: the declaration, its derives, and for inputs `new`,
+/// setters and `Validate`.
+pub fn struct_item(name: &str, doc: Vec<String>, fields_: &[Field], input: bool, output: bool) -> TokenStream {
+    let name = ident(name);
+    let dir = if input { Direction::Input } else { Direction::Output };
+    let doc = docs::attrs(doc);
+    let decls = fields_.iter().map(|f| fields::declaration(f, dir));
+    let sensitive = fields_.iter().any(|f| f.sensitive);
+    let mut derives = vec![quote!(Clone), quote!(PartialEq)];
+    if !sensitive {
+        derives.push(quote!(Debug));
+    }
+    let mut server_derives = Vec::new();
+    if input {
+        if fields_.iter().all(|f| !f.required) {
+            derives.push(quote!(Default));
+        }
+        derives.push(quote!(serde::Serialize));
+        if output {
+            derives.push(quote!(serde::Deserialize));
+        } else {
+            server_derives.push(quote!(serde::Deserialize));
+        }
+    } else {
+        derives.push(quote!(serde::Deserialize));
+        server_derives.push(quote!(serde::Serialize));
+        if fields_.iter().all(|f| fields::has_default(f, dir)) {
+            server_derives.push(quote!(Default));
+        }
+    }
+    let server = (!server_derives.is_empty()).then(|| quote!(#[cfg_attr(feature = "server", derive(#(#server_derives),*))]));
+    let debug = sensitive.then(|| fields::redacted_debug(&name, fields_));
+    let inherent = input.then(|| {
+        let ctor = fields::constructor_and_setters(fields_);
+        let validation = fields::validation(fields_);
+        quote! {
+            impl #name {
+                #ctor
+            }
+            impl crate::action::Validate for #name {
+                #validation
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(#(#derives),*)]
+        #server
+        #[non_exhaustive]
+        pub struct #name {
+            #(#decls)*
+        }
+        #debug
+        #inherent
+    }
+}
+
+fn shared_struct(s: &StructDef) -> TokenStream {
+    struct_item(&s.name, docs::bilingual(&s.doc), &s.fields, s.input, s.output)
+}
+
+/// A string enum that keeps values it does not know.
+pub fn enum_item(name: &str, doc: Vec<String>, values: &[(String, String, Vec<String>)]) -> TokenStream {
+    let name_ident = ident(name);
+    let doc = docs::attrs(doc);
+    let variants = values.iter().map(|(_, variant, doc)| {
+        let v = ident(variant);
+        let doc = docs::attrs(doc);
+        quote!(#doc #v,)
+    });
+    let to_str = values.iter().map(|(value, variant, _)| {
+        let v = ident(variant);
+        quote!(Self::#v => #value,)
+    });
+    let from_str = values.iter().map(|(value, variant, _)| {
+        let v = ident(variant);
+        quote!(#value => Self::#v,)
+    });
+    let wire_values = values.iter().map(|(value, _, _)| value);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name_ident {
+            #(#variants)*
+            /// A value this SDK version does not know, kept as received.
+            Unknown(crate::wire::UnknownValue),
+        }
+        impl #name_ident {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(v) => v.as_str(),
+                }
+            }
+        }
+        impl crate::wire::WireEnum for #name_ident {
+            const VALUES: &'static [&'static str] = &[#(#wire_values),*];
+            fn as_str(&self) -> &str {
+                self.as_str()
+            }
+            fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+        impl From<&str> for #name_ident {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(crate::wire::UnknownValue::new(other)),
+                }
+            }
+        }
+        impl std::fmt::Display for #name_ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl serde::Serialize for #name_ident {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name_ident {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::wire::deserialize_enum(deserializer)
+            }
+        }
+    }
+}
+
+fn shared_enum(e: &EnumDef) -> TokenStream {
+    let values: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| {
+            let mut doc = docs::bilingual(&v.doc);
+            doc.push(String::new());
+            doc.push(format!("Wire value: `{}`.", v.value));
+            (v.value.clone(), v.variant.clone(), doc)
+        })
+        .collect();
+    enum_item(&e.name, docs::bilingual(&e.doc), &values)
+}
+
+/// `types.rs`: every shared struct and enum.
+pub fn types_file(api: &Api) -> TokenStream {
+    let structs = api.structs.iter().map(shared_struct);
+    let enums = api.enums.iter().map(shared_enum);
+    quote! {
+        //! Structs and enums shared by several actions (`common.yaml`).
+        #(#structs)*
+        #(#enums)*
+    }
+}
+
+fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
+    let mut doc = docs::bilingual(&c.doc);
+    doc.push(String::new());
+    let retry = match c.retry {
+        Retry::Never => "not retried",
+        Retry::IfIdempotent => "retried for idempotent actions",
+        Retry::Always => "retried",
+    };
+    let mut facts = format!("Code `{}`: {} ({}); {retry}.", c.code, docs::escape(&c.english_message), docs::escape(&c.message));
+    if c.ticket_invalid {
+        facts.push_str(" The ticket is invalid: the client logs in again once and replays the call.");
+    }
+    doc.push(facts);
+    doc
+}
+
+/// `codes.rs`: the `ErrorCode` enum and its table.
+pub fn codes_file(api: &Api) -> TokenStream {
+    let values: Vec<_> = api
+        .codes
+        .iter()
+        .map(|c| (c.code.clone(), c.variant.clone(), code_doc(c)))
+        .collect();
+    let enum_tokens = enum_item(
+        "ErrorCode",
+        vec![
+            "An error `Code` of the service's reply envelope (anything but `Success`).".into(),
+            String::new(),
+            "Codes this SDK version does not know decode as `Unknown` with the raw code.".into(),
+        ],
+        &values,
+    );
+    let retry_arms = api.codes.iter().filter(|c| c.retry != Retry::Never).map(|c| {
+        let v = ident(&c.variant);
+        let r = match c.retry {
+            Retry::Always => quote!(crate::action::Retryability::Always),
+            _ => quote!(crate::action::Retryability::IfIdempotent),
+        };
+        quote!(Self::#v => #r,)
+    });
+    let ticket: Vec<_> = api.codes.iter().filter(|c| c.ticket_invalid).map(|c| ident(&c.variant)).collect();
+    let zh = api.codes.iter().map(|c| {
+        let v = ident(&c.variant);
+        let m = Literal::string(&c.message);
+        quote!(Self::#v => Some(#m),)
+    });
+    let en = api.codes.iter().map(|c| {
+        let v = ident(&c.variant);
+        let m = Literal::string(&c.english_message);
+        quote!(Self::#v => Some(#m),)
+    });
+    let ticket_match = if ticket.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Self::#ticket)|*))
+    };
+    quote! {
+        //! The service's error codes, with their messages and how the SDK treats them.
+        #enum_tokens
+        impl ErrorCode {
+            /// Whether and when a call that failed with this code may be retried.
+            pub fn retry(&self) -> crate::action::Retryability {
+                match self {
+                    #(#retry_arms)*
+                    _ => crate::action::Retryability::Never,
+                }
+            }
+            /// Whether this code means the ticket is invalid or expired.
+            pub fn is_ticket_invalid(&self) -> bool {
+                #ticket_match
+            }
+            /// The documented Chinese `Message` of this code.
+            pub fn message_zh(&self) -> Option<&'static str> {
+                match self {
+                    #(#zh)*
+                    Self::Unknown(_) => None,
+                }
+            }
+            /// The documented `EnglishMessage` of this code.
+            pub fn message_en(&self) -> Option<&'static str> {
+                match self {
+                    #(#en)*
+                    Self::Unknown(_) => None,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The validated model of the API that the generators read.
+
+use serde_json::Value as Json;
+
+/// English and optional Chinese text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    /// English.
+    pub en: String,
+    /// Chinese.
+    pub zh: Option<String>,
+}
+
+/// A field type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `string`
+    String,
+    /// `integer` (i64)
+    Integer,
+    /// `float` (f64)
+    Float,
+    /// `bool`
+    Bool,
+    /// `list<T>`
+    List(Box<TypeRef>),
+    /// A struct of `common.yaml`.
+    Struct(String),
+    /// An enum of `common.yaml`.
+    Enum(String),
+}
+
+impl TypeRef {
+    /// The type as the spec spells it.
+    pub fn spec_name(&self) -> String {
+        match self {
+            TypeRef::String => "string".into(),
+            TypeRef::Integer => "integer".into(),
+            TypeRef::Float => "float".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::List(t) => format!("list<{}>", t.spec_name()),
+            TypeRef::Struct(n) | TypeRef::Enum(n) => n.clone(),
+        }
+    }
+
+    /// The innermost type of a (possibly nested) list.
+    pub fn element(&self) -> &TypeRef {
+        match self {
+            TypeRef::List(t) => t.element(),
+            t => t,
+        }
+    }
+}
+
+/// The documented constraints of a field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// Max characters of a string (or of each string of a list).
+    pub max_length: Option<u64>,
+    /// Max items of a list.
+    pub max_items: Option<u64>,
+    /// Lower bound of a number.
+    pub min: Option<f64>,
+    /// Upper bound of a number.
+    pub max: Option<f64>,
+    /// The only integers allowed.
+    pub allowed: Option<Vec<i64>>,
+}
+
+/// A field of a request, a `Data` or a struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Wire name.
+    pub name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Type.
+    pub ty: TypeRef,
+    /// Whether it is required.
+    pub required: bool,
+    /// Description.
+    pub doc: Doc,
+    /// Other wire names accepted when decoding.
+    pub aliases: Vec<String>,
+    /// Redacted in `Debug`.
+    pub sensitive: bool,
+    /// Held in a `Box`: the field's struct contains the field's owner (a recursive type).
+    pub boxed: bool,
+    /// The service's default.
+    pub default: Option<Json>,
+    /// Constraints.
+    pub constraints: Constraints,
+}
+
+/// A shared struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructDef {
+    /// Rust and spec name.
+    pub name: String,
+    /// Description.
+    pub doc: Doc,
+    /// Fields, in spec order.
+    pub fields: Vec<Field>,
+    /// Reachable from a request.
+    pub input: bool,
+    /// Reachable from a reply (or used by no action, like `LoginData`).
+    pub output: bool,
+}
+
+/// A value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// Wire value.
+    pub value: String,
+    /// Rust variant.
+    pub variant: String,
+    /// Description.
+    pub doc: Doc,
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDef {
+    /// Rust and spec name.
+    pub name: String,
+    /// Description.
+    pub doc: Doc,
+    /// Values, in spec order.
+    pub values: Vec<EnumValue>,
+}
+
+/// When an error code may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Never.
+    Never,
+    /// Only for idempotent actions.
+    IfIdempotent,
+    /// Always.
+    Always,
+}
+
+/// A row of the error-code table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCodeDef {
+    /// The code.
+    pub code: String,
+    /// Rust variant.
+    pub variant: String,
+    /// Chinese message.
+    pub message: String,
+    /// English message.
+    pub english_message: String,
+    /// Description.
+    pub doc: Doc,
+    /// Retry class.
+    pub retry: Retry,
+    /// The ticket is invalid.
+    pub ticket_invalid: bool,
+}
+
+/// How a list action pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// Request field with the offset.
+    pub offset: String,
+    /// Request field with the page size.
+    pub limit: String,
+    /// `Data` field with the total.
+    pub total: String,
+    /// `Data` list with the items.
+    pub items: String,
+}
+
+/// A documented request/reply pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Its name.
+    pub name: String,
+    /// The request body.
+    pub request: Option<Json>,
+    /// The whole reply envelope.
+    pub reply: Option<Json>,
+}
+
+/// One action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// ActionName.
+    pub name: String,
+    /// Description.
+    pub doc: Doc,
+    /// The official doc page.
+    pub doc_url: Option<String>,
+    /// Safe to replay.
+    pub idempotent: bool,
+    /// Paging, for list actions.
+    pub pagination: Option<Pagination>,
+    /// Request fields.
+    pub request: Vec<Field>,
+    /// `Data` fields.
+    pub data: Vec<Field>,
+    /// Error codes the docs name.
+    pub errors: Vec<String>,
+    /// Examples.
+    pub examples: Vec<Example>,
+}
+
+/// An ActionClass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Class {
+    /// ActionClass.
+    pub name: String,
+    /// Its spec file.
+    pub file: String,
+    /// Description.
+    pub doc: Doc,
+    /// Actions, in spec order.
+    pub actions: Vec<Action>,
+}
+
+/// The whole validated API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// Default login endpoint.
+    pub login_endpoint: String,
+    /// Default API endpoint.
+    pub api_endpoint: String,
+    /// Shared structs.
+    pub structs: Vec<StructDef>,
+    /// Shared enums.
+    pub enums: Vec<EnumDef>,
+    /// The error-code table.
+    pub codes: Vec<ErrorCodeDef>,
+    /// ActionClasses, sorted by name.
+    pub classes: Vec<Class>,
+    /// SHA-256 of the spec files, hex.
+    pub spec_hash: String,
+}
+
+impl Api {
+    /// A struct by name.
+    pub fn find_struct(&self, name: &str) -> Option<&StructDef> {
+        self.structs.iter().find(|s| s.name == name)
+    }
+
+    /// An enum by name.
+    pub fn find_enum(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+}

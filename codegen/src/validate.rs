@@ -1,0 +1,637 @@
+//! Checks a raw spec and builds the model; every problem is reported with its location.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Location, SpecError};
+use crate::model::*;
+use crate::naming::{is_identifier, pascal_case, snake_case};
+use crate::raw::*;
+
+/// The wire value of a successful reply's `Code`.
+pub const SUCCESS: &str = "Success";
+
+/// Builds the model, or returns every problem found.
+pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
+    let mut cx = Checker {
+        errors: Vec::new(),
+        structs: raw.common.structs.iter().map(|s| s.name.clone()).collect(),
+        enum_defs: Vec::new(),
+    };
+    let common_at = Location::file(COMMON_FILE);
+
+    let (login_endpoint, api_endpoint) = match &raw.common.endpoints {
+        Some(e) => (e.login.clone(), e.api.clone()),
+        None => {
+            cx.errors.push(common_at.item("Endpoints").error("missing: Login and Api endpoints"));
+            (String::new(), String::new())
+        }
+    };
+
+    let mut type_names = BTreeSet::new();
+    let mut check_type_name = |cx: &mut Checker, name: &str, at: &Location| {
+        if !is_type_name(name) {
+            cx.errors.push(at.error(format!("{name:?} is not a PascalCase Rust identifier")));
+        }
+        if !type_names.insert(name.to_owned()) {
+            cx.errors.push(at.error(format!("duplicate type name {name}")));
+        }
+    };
+
+    for e in &raw.common.enums {
+        let at = common_at.item(format!("enum {}", e.name));
+        check_type_name(&mut cx, &e.name, &at);
+        let def = cx.build_enum(e, &at);
+        cx.enum_defs.push(def);
+    }
+    let enums = cx.enum_defs.clone();
+    let mut structs = Vec::new();
+    for s in &raw.common.structs {
+        let at = common_at.item(format!("struct {}", s.name));
+        check_type_name(&mut cx, &s.name, &at);
+        structs.push(StructDef {
+            name: s.name.clone(),
+            doc: doc(&s.doc),
+            fields: cx.build_fields(&s.fields, &at),
+            input: false,
+            output: false,
+        });
+    }
+    let codes = cx.build_codes(&raw.common.codes, &common_at);
+
+    let mut api = Api {
+        login_endpoint,
+        api_endpoint,
+        structs,
+        enums,
+        codes,
+        classes: Vec::new(),
+        spec_hash: spec_hash(&raw.sources),
+    };
+
+    let mut class_names = BTreeSet::new();
+    for c in &raw.classes {
+        let at = Location::file(c.file.clone());
+        if !is_type_name(&c.name) {
+            cx.errors.push(at.error(format!("ActionClass {:?} is not a PascalCase identifier", c.name)));
+        }
+        if !class_names.insert(c.name.clone()) {
+            cx.errors.push(at.error(format!("duplicate ActionClass {}", c.name)));
+        }
+        let mut action_names = BTreeSet::new();
+        let mut actions = Vec::new();
+        for a in &c.actions {
+            let at = at.item(format!("action {}", a.name));
+            if !action_names.insert(a.name.clone()) {
+                cx.errors.push(at.error(format!("duplicate action {}", a.name)));
+            }
+            if !is_type_name(&a.name) {
+                cx.errors.push(at.error(format!("action name {:?} is not a PascalCase identifier", a.name)));
+            }
+            let action = Action {
+                name: a.name.clone(),
+                doc: doc(&a.doc),
+                doc_url: a.doc_url.clone(),
+                idempotent: a.idempotent,
+                pagination: a.pagination.as_ref().map(|p| Pagination {
+                    offset: p.offset.clone(),
+                    limit: p.limit.clone(),
+                    total: p.total.clone(),
+                    items: p.items.clone(),
+                }),
+                request: cx.build_fields(&a.request, &at),
+                data: cx.build_fields(&a.data, &at),
+                errors: a.errors.clone(),
+                examples: Vec::new(),
+            };
+            actions.push((action, a, at));
+        }
+        let mut built = Vec::new();
+        for (mut action, a, at) in actions {
+            cx.check_pagination(&action, &at);
+            cx.check_errors(&action, &api.codes, &at);
+            action.examples = a
+                .examples
+                .iter()
+                .filter_map(|e| cx.build_example(e, &action, &api, &at.field(format!("example {:?}", e.name))))
+                .collect();
+            built.push(action);
+        }
+        api.classes.push(Class {
+            name: c.name.clone(),
+            file: c.file.clone(),
+            doc: doc(&c.doc),
+            actions: built,
+        });
+    }
+    api.classes.sort_by(|a, b| a.name.cmp(&b.name));
+    mark_directions(&mut api);
+    mark_recursion(&mut api);
+
+    if cx.errors.is_empty() {
+        Ok(api)
+    } else {
+        Err(cx.errors)
+    }
+}
+
+fn is_type_name(name: &str) -> bool {
+    is_identifier(name) && name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+fn doc(raw: &RawDoc) -> Doc {
+    match raw {
+        RawDoc::Text(en) => Doc {
+            en: en.trim().to_owned(),
+            zh: None,
+        },
+        RawDoc::Both { en, zh } => Doc {
+            en: en.trim().to_owned(),
+            zh: zh.as_ref().map(|z| z.trim().to_owned()).filter(|z| !z.is_empty()),
+        },
+    }
+}
+
+fn spec_hash(sources: &[(String, String)]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, text) in sources {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Marks each struct as reachable from requests (`input`) and/or replies (`output`).
+/// A struct no action uses (like `LoginData`) counts as output.
+fn mark_directions(api: &mut Api) {
+    fn visit(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
+        if let TypeRef::Struct(name) = ty.element() {
+            if seen.insert(name.clone()) {
+                if let Some(s) = api.find_struct(name) {
+                    for f in &s.fields {
+                        visit(api, &f.ty, seen);
+                    }
+                }
+            }
+        }
+    }
+    let mut input = BTreeSet::new();
+    let mut output = BTreeSet::new();
+    for a in api.classes.iter().flat_map(|c| &c.actions) {
+        for f in &a.request {
+            visit(api, &f.ty, &mut input);
+        }
+        for f in &a.data {
+            visit(api, &f.ty, &mut output);
+        }
+    }
+    for s in &mut api.structs {
+        s.input = input.contains(&s.name);
+        s.output = output.contains(&s.name) || !s.input;
+    }
+}
+
+/// Boxes every struct-typed field (outside a list) whose struct can contain its owner again,
+/// so that recursive types such as `MaterialInfo` -> `LinkMaterial` -> `MaterialInfo` have a
+/// finite size.
+fn mark_recursion(api: &mut Api) {
+    fn reaches(api: &Api, from: &str, target: &str, seen: &mut BTreeSet<String>) -> bool {
+        if from == target {
+            return true;
+        }
+        if !seen.insert(from.to_owned()) {
+            return false;
+        }
+        let Some(s) = api.find_struct(from) else { return false };
+        s.fields.iter().any(|f| match &f.ty {
+            TypeRef::Struct(next) => reaches(api, next, target, seen),
+            _ => false,
+        })
+    }
+    let snapshot = api.clone();
+    for s in &mut api.structs {
+        for f in &mut s.fields {
+            if let TypeRef::Struct(inner) = &f.ty {
+                f.boxed = reaches(&snapshot, inner, &s.name, &mut BTreeSet::new());
+            }
+        }
+    }
+}
+
+struct Checker {
+    errors: Vec<SpecError>,
+    structs: BTreeSet<String>,
+    /// The enums, once built (struct fields refer to them).
+    enum_defs: Vec<EnumDef>,
+}
+
+impl Checker {
+    fn build_enum(&mut self, e: &RawEnum, at: &Location) -> EnumDef {
+        let mut values = Vec::new();
+        let mut seen_values = BTreeSet::new();
+        let mut seen_variants = BTreeSet::new();
+        if e.values.is_empty() {
+            self.errors.push(at.error("an enum needs at least one value"));
+        }
+        for v in &e.values {
+            let vat = at.field(format!("value {:?}", v.value));
+            let variant = v.variant.clone().unwrap_or_else(|| pascal_case(&v.value));
+            if !is_type_name(&variant) || variant == "Unknown" {
+                let hint = if v.variant.is_some() { "" } else { "; give it a `Variant`" };
+                self.errors.push(vat.error(format!(
+                    "the value does not map to a Rust variant ({variant:?} is not a PascalCase identifier or is reserved){hint}"
+                )));
+            }
+            if !seen_values.insert(v.value.clone()) {
+                self.errors.push(vat.error("duplicate value"));
+            }
+            if !seen_variants.insert(variant.clone()) {
+                self.errors.push(vat.error(format!("duplicate variant {variant}; give one value an explicit `Variant`")));
+            }
+            values.push(EnumValue {
+                value: v.value.clone(),
+                variant,
+                doc: doc(&v.doc),
+            });
+        }
+        EnumDef {
+            name: e.name.clone(),
+            doc: doc(&e.doc),
+            values,
+        }
+    }
+
+    fn build_codes(&mut self, raw: &[RawErrorCode], at: &Location) -> Vec<ErrorCodeDef> {
+        let mut seen = BTreeSet::new();
+        let mut variants = BTreeSet::new();
+        raw.iter()
+            .map(|c| {
+                let cat = at.item(format!("error code {}", c.code));
+                let variant = pascal_case(&c.code);
+                if !is_type_name(&variant) || variant == "Unknown" {
+                    self.errors.push(cat.error(format!("the code does not map to a Rust variant ({variant:?})")));
+                }
+                if c.code == SUCCESS {
+                    self.errors.push(cat.error("`Success` is not an error code"));
+                }
+                if !seen.insert(c.code.clone()) {
+                    self.errors.push(cat.error("duplicate error code"));
+                } else if !variants.insert(variant.clone()) {
+                    self.errors.push(cat.error(format!("two codes map to the variant {variant}")));
+                }
+                ErrorCodeDef {
+                    code: c.code.clone(),
+                    variant,
+                    message: c.message.clone(),
+                    english_message: c.english_message.clone(),
+                    doc: doc(&c.doc),
+                    retry: match c.retry {
+                        RawRetry::Never => Retry::Never,
+                        RawRetry::IfIdempotent => Retry::IfIdempotent,
+                        RawRetry::Always => Retry::Always,
+                    },
+                    ticket_invalid: c.ticket_invalid,
+                }
+            })
+            .collect()
+    }
+
+    fn parse_type(&self, spec: &str) -> Result<TypeRef, String> {
+        let spec = spec.trim();
+        if let Some(inner) = spec.strip_prefix("list<").and_then(|s| s.strip_suffix('>')) {
+            return Ok(TypeRef::List(Box::new(self.parse_type(inner)?)));
+        }
+        match spec {
+            "string" => Ok(TypeRef::String),
+            "integer" => Ok(TypeRef::Integer),
+            "float" => Ok(TypeRef::Float),
+            "bool" => Ok(TypeRef::Bool),
+            name if self.structs.contains(name) => Ok(TypeRef::Struct(name.to_owned())),
+            name if self.enum_defs.iter().any(|e| e.name == name) => Ok(TypeRef::Enum(name.to_owned())),
+            name => Err(format!(
+                "unknown type {name:?} (expected string, integer, float, bool, list<T> or a struct or enum of common.yaml)"
+            )),
+        }
+    }
+
+    fn build_fields(&mut self, raw: &[RawField], at: &Location) -> Vec<Field> {
+        let mut names = BTreeSet::new();
+        let mut rust_names = BTreeSet::new();
+        let mut fields = Vec::new();
+        for f in raw {
+            let fat = at.field(format!("field {}", f.name));
+            let mut errs: Vec<String> = Vec::new();
+            let mut err = |msg: String| errs.push(msg);
+            for name in std::iter::once(&f.name).chain(&f.aliases) {
+                if name.is_empty() {
+                    err("empty wire name".into());
+                } else if !names.insert(name.clone()) {
+                    err(format!("duplicate field or alias {name}"));
+                }
+            }
+            let rust_name = match &f.rust_name {
+                Some(n) => {
+                    if !is_identifier(n) || n.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        err(format!("RustName {n:?} is not a snake_case Rust identifier"));
+                    }
+                    n.clone()
+                }
+                None => {
+                    let n = snake_case(&f.name);
+                    if crate::naming::is_keyword(&n) {
+                        err(format!("{n:?} is a Rust keyword; give the field a `RustName`"));
+                    } else if !is_identifier(&n) {
+                        err(format!("the wire name does not map to a Rust identifier ({n:?}); give the field a `RustName`"));
+                    }
+                    n
+                }
+            };
+            if !rust_names.insert(rust_name.clone()) {
+                err(format!("duplicate Rust name {rust_name}"));
+            }
+            let ty = match self.parse_type(&f.ty) {
+                Ok(t) => t,
+                Err(msg) => {
+                    err(msg);
+                    TypeRef::String
+                }
+            };
+            if f.required && f.default.is_some() {
+                err("a required field cannot have a `Default`".into());
+            }
+            if f.sensitive && ty != TypeRef::String {
+                err("only string fields can be `Sensitive`".into());
+            }
+            let default = f.default.as_ref().and_then(|d| match serde_json::to_value(d) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    err(format!("Default is not plain data: {e}"));
+                    None
+                }
+            });
+            if let Some(d) = &default {
+                let types = Types {
+                    structs: &[],
+                    enums: &self.enum_defs,
+                };
+                if let Err(m) = types.check_value(d, &ty) {
+                    err(m.under("Default"));
+                }
+            }
+            let constraints = Constraints {
+                max_length: f.max_length,
+                max_items: f.max_items,
+                min: f.min,
+                max: f.max,
+                allowed: f.allowed.clone(),
+            };
+            for msg in constraint_errors(&constraints, &ty) {
+                err(msg);
+            }
+            self.errors.extend(errs.into_iter().map(|m| fat.error(m)));
+            fields.push(Field {
+                name: f.name.clone(),
+                rust_name,
+                ty,
+                required: f.required,
+                doc: doc(&f.doc),
+                aliases: f.aliases.clone(),
+                sensitive: f.sensitive,
+                boxed: false,
+                default,
+                constraints,
+            });
+        }
+        fields
+    }
+
+    fn check_pagination(&mut self, action: &Action, at: &Location) {
+        let Some(p) = &action.pagination else { return };
+        let at = at.field("Pagination");
+        let find = |fields: &[Field], name: &str| fields.iter().find(|f| f.name == name).cloned();
+        match find(&action.request, &p.offset) {
+            Some(f) if f.ty == TypeRef::Integer && !f.required => {}
+            Some(_) => self.errors.push(at.error(format!("Offset field {} must be an optional integer", p.offset))),
+            None => self.errors.push(at.error(format!("Offset field {} is not a request field", p.offset))),
+        }
+        match find(&action.request, &p.limit) {
+            Some(f) if f.ty == TypeRef::Integer => {}
+            _ => self.errors.push(at.error(format!("Limit field {} must be an integer request field", p.limit))),
+        }
+        match find(&action.data, &p.total) {
+            Some(f) if f.ty == TypeRef::Integer => {}
+            _ => self.errors.push(at.error(format!("Total field {} must be an integer Data field", p.total))),
+        }
+        match find(&action.data, &p.items) {
+            Some(f) if matches!(f.ty, TypeRef::List(_)) => {}
+            _ => self.errors.push(at.error(format!("Items field {} must be a list Data field", p.items))),
+        }
+    }
+
+    fn check_errors(&mut self, action: &Action, codes: &[ErrorCodeDef], at: &Location) {
+        let mut seen = BTreeSet::new();
+        for code in &action.errors {
+            let at = at.field(format!("error {code}"));
+            if !codes.iter().any(|c| &c.code == code) {
+                self.errors.push(at.error("not in the ErrorCodes table of common.yaml"));
+            }
+            if !seen.insert(code) {
+                self.errors.push(at.error("listed twice"));
+            }
+        }
+    }
+
+    fn build_example(&mut self, e: &RawExample, action: &Action, api: &Api, at: &Location) -> Option<Example> {
+        let to_json = |v: &serde_yaml::Value| serde_json::to_value(v).map_err(|e| e.to_string());
+        let request = match e.request.as_ref().map(to_json).transpose() {
+            Ok(r) => r,
+            Err(msg) => {
+                self.errors.push(at.error(format!("Request is not plain data: {msg}")));
+                return None;
+            }
+        };
+        let reply = match e.reply.as_ref().map(to_json).transpose() {
+            Ok(r) => r,
+            Err(msg) => {
+                self.errors.push(at.error(format!("Reply is not plain data: {msg}")));
+                return None;
+            }
+        };
+        if request.is_none() && reply.is_none() {
+            self.errors.push(at.error("an example needs a Request, a Reply or both"));
+        }
+        if let Some(req) = &request {
+            if let Err(m) = Types::of(api).check_object(req, &action.request) {
+                self.errors.push(at.error(m.under("Request")));
+            }
+        }
+        if let Some(reply) = &reply {
+            if let Err(msg) = self.check_reply(reply, action, api) {
+                self.errors.push(at.error(msg));
+            }
+        }
+        Some(Example {
+            name: e.name.clone(),
+            request,
+            reply,
+        })
+    }
+
+    fn check_reply(&self, reply: &Json, action: &Action, api: &Api) -> Result<(), String> {
+        let obj = reply.as_object().ok_or("Reply must be an envelope object")?;
+        for key in obj.keys() {
+            if !["Code", "Message", "EnglishMessage", "Data", "RequestId"].contains(&key.as_str()) {
+                return Err(format!("Reply: unknown envelope key {key:?}"));
+            }
+        }
+        let code = obj.get("Code").and_then(Json::as_str).ok_or("Reply: `Code` must be a string")?;
+        if code == SUCCESS {
+            match obj.get("Data") {
+                None | Some(Json::Null) => Ok(()),
+                Some(data) => Types::of(api).check_object(data, &action.data).map_err(|e| e.under("Reply.Data")),
+            }
+        } else if api.codes.iter().any(|c| c.code == code) {
+            Ok(())
+        } else {
+            Err(format!("Reply: Code {code:?} is not in the ErrorCodes table"))
+        }
+    }
+}
+
+/// A mismatch between example data and the declared fields: where, and what.
+struct Mismatch {
+    path: String,
+    message: String,
+}
+
+impl Mismatch {
+    fn new(message: String) -> Self {
+        Self {
+            path: String::new(),
+            message,
+        }
+    }
+
+    /// The same mismatch seen from one level up (`key` is a field name or `[i]`).
+    fn inside(mut self, key: &str) -> Self {
+        self.path = if self.path.is_empty() || self.path.starts_with('[') {
+            format!("{key}{}", self.path)
+        } else {
+            format!("{key}.{}", self.path)
+        };
+        self
+    }
+
+    fn under(self, root: &str) -> String {
+        let m = self.inside(root);
+        format!("{}: {}", m.path, m.message)
+    }
+}
+
+/// The declared structs and enums, for checking example and default values.
+struct Types<'a> {
+    structs: &'a [StructDef],
+    enums: &'a [EnumDef],
+}
+
+impl<'a> Types<'a> {
+    fn of(api: &'a Api) -> Self {
+        Self {
+            structs: &api.structs,
+            enums: &api.enums,
+        }
+    }
+
+    /// Checks that a JSON object matches `fields`: known keys, typed values, required present.
+    fn check_object(&self, value: &Json, fields: &[Field]) -> Result<(), Mismatch> {
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Mismatch::new(format!("expected an object, got {value}")))?;
+        for (key, v) in obj {
+            let field = fields.iter().find(|f| &f.name == key).ok_or_else(|| {
+                let known: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
+                Mismatch::new(format!("unknown field (known: {})", known.join(", "))).inside(key)
+            })?;
+            self.check_value(v, &field.ty).map_err(|m| m.inside(key))?;
+        }
+        match fields.iter().find(|f| f.required && !obj.contains_key(&f.name)) {
+            Some(missing) => Err(Mismatch::new(format!("required field {} is missing", missing.name))),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks that `value` is of type `ty`.
+    fn check_value(&self, value: &Json, ty: &TypeRef) -> Result<(), Mismatch> {
+        match (ty, value) {
+            (TypeRef::String, Json::String(_)) | (TypeRef::Bool, Json::Bool(_)) => Ok(()),
+            (TypeRef::Integer, Json::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+            (TypeRef::Float, Json::Number(_)) => Ok(()),
+            (TypeRef::List(inner), Json::Array(items)) => items.iter().enumerate().try_for_each(|(i, item)| {
+                self.check_value(item, inner).map_err(|m| m.inside(&format!("[{i}]")))
+            }),
+            (TypeRef::Enum(name), Json::String(s)) => {
+                let values: Vec<&str> = self
+                    .enums
+                    .iter()
+                    .filter(|e| &e.name == name)
+                    .flat_map(|e| e.values.iter().map(|v| v.value.as_str()))
+                    .collect();
+                if values.contains(&s.as_str()) {
+                    Ok(())
+                } else {
+                    Err(Mismatch::new(format!("{s:?} is not a value of {name} ({})", values.join(", "))))
+                }
+            }
+            (TypeRef::Struct(name), Json::Object(_)) => match self.structs.iter().find(|s| &s.name == name) {
+                Some(s) => self.check_object(value, &s.fields),
+                None => Err(Mismatch::new(format!("a {name} value cannot be given here"))),
+            },
+            (ty, v) => Err(Mismatch::new(format!("expected {}, got {v}", ty.spec_name()))),
+        }
+    }
+}
+
+/// Constraints that do not fit the field's type, or contradict each other.
+fn constraint_errors(c: &Constraints, ty: &TypeRef) -> Vec<String> {
+    let mut out = Vec::new();
+    let is_list = matches!(ty, TypeRef::List(_));
+    let elem = ty.element();
+    if c.max_length.is_some() && *elem != TypeRef::String {
+        out.push("MaxLength applies only to string or list<string> fields".into());
+    }
+    if c.max_items.is_some() && !is_list {
+        out.push("MaxItems applies only to list fields".into());
+    }
+    let numeric = matches!(ty, TypeRef::Integer | TypeRef::Float);
+    if (c.min.is_some() || c.max.is_some()) && !numeric {
+        out.push("Min/Max apply only to integer or float fields".into());
+    }
+    if *ty == TypeRef::Integer {
+        for b in [c.min, c.max].into_iter().flatten() {
+            if b.fract() != 0.0 {
+                out.push(format!("bound {b} of an integer field must be an integer"));
+            }
+        }
+    }
+    if let (Some(lo), Some(hi)) = (c.min, c.max) {
+        if lo > hi {
+            out.push(format!("Min {lo} is greater than Max {hi}"));
+        }
+    }
+    if let Some(allowed) = &c.allowed {
+        if *ty != TypeRef::Integer {
+            out.push("Allowed applies only to integer fields".into());
+        } else if allowed.is_empty() {
+            out.push("Allowed needs at least one value".into());
+        }
+    }
+    out
+}
