@@ -37,7 +37,11 @@ enum Side {
 }
 
 fn describe(f: &Field) -> String {
-    format!("{} {}", if f.required { "required" } else { "optional" }, f.ty.spec_name())
+    format!(
+        "{} {}",
+        if f.required { "required" } else { "optional" },
+        f.ty.spec_name()
+    )
 }
 
 fn diff_fields(subject: &str, side: Side, old: &[Field], new: &[Field], out: &mut Vec<Change>) {
@@ -50,32 +54,56 @@ fn diff_fields(subject: &str, side: Side, old: &[Field], new: &[Field], out: &mu
         match old.iter().find(|o| o.name == n.name) {
             None => {
                 let breaking = side == Side::Request && n.required;
-                out.push(change(format!("field {} added ({})", n.name, describe(n)), breaking));
+                out.push(change(
+                    format!("field {} added ({})", n.name, describe(n)),
+                    breaking,
+                ));
             }
             Some(o) => {
                 if o.ty != n.ty {
                     out.push(change(
-                        format!("field {} retyped: {} -> {}", n.name, o.ty.spec_name(), n.ty.spec_name()),
+                        format!(
+                            "field {} retyped: {} -> {}",
+                            n.name,
+                            o.ty.spec_name(),
+                            n.ty.spec_name()
+                        ),
                         true,
                     ));
                 }
                 if o.required != n.required {
-                    let what = if n.required { "made required" } else { "made optional" };
+                    let what = if n.required {
+                        "made required"
+                    } else {
+                        "made optional"
+                    };
                     // Both directions change a constructor's arguments or a field's `Option`.
                     out.push(change(format!("field {} {what}", n.name), true));
                 }
                 if o.rust_name != n.rust_name {
-                    out.push(change(format!("field {} renamed in Rust: {} -> {}", n.name, o.rust_name, n.rust_name), true));
+                    out.push(change(
+                        format!(
+                            "field {} renamed in Rust: {} -> {}",
+                            n.name, o.rust_name, n.rust_name
+                        ),
+                        true,
+                    ));
                 }
                 if o.constraints != n.constraints {
-                    out.push(change(format!("field {} constraints changed", n.name), false));
+                    out.push(change(
+                        format!("field {} constraints changed", n.name),
+                        false,
+                    ));
                 }
             }
         }
     }
     for o in old {
         if !new.iter().any(|n| n.name == o.name) {
-            out.push(change(format!("field {} removed ({})", o.name, describe(o)), true));
+            out.push(change(
+                format!("field {} removed ({})", o.name, describe(o)),
+                true,
+            ));
         }
     }
 }
@@ -86,7 +114,11 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let actions = |api: &Api| -> BTreeMap<String, crate::model::Action> {
         api.classes
             .iter()
-            .flat_map(|c| c.actions.iter().map(move |a| (format!("{}/{}", c.name, a.name), a.clone())))
+            .flat_map(|c| {
+                c.actions
+                    .iter()
+                    .map(move |a| (format!("{}/{}", c.name, a.name), a.clone()))
+            })
             .collect()
     };
     let (old_actions, new_actions) = (actions(old), actions(new));
@@ -100,8 +132,20 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             });
             continue;
         };
-        diff_fields(&format!("{subject} request"), Side::Request, &o.request, &n.request, &mut out);
-        diff_fields(&format!("{subject} Data"), Side::Reply, &o.data, &n.data, &mut out);
+        diff_fields(
+            &format!("{subject} request"),
+            Side::Request,
+            &o.request,
+            &n.request,
+            &mut out,
+        );
+        diff_fields(
+            &format!("{subject} Data"),
+            Side::Reply,
+            &o.data,
+            &n.data,
+            &mut out,
+        );
         if o.idempotent != n.idempotent {
             out.push(Change {
                 subject: subject.clone(),
@@ -145,7 +189,11 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             }
         }
     }
-    for o in old.structs.iter().filter(|o| new.find_struct(&o.name).is_none()) {
+    for o in old
+        .structs
+        .iter()
+        .filter(|o| new.find_struct(&o.name).is_none())
+    {
         out.push(Change {
             subject: format!("struct {}", o.name),
             what: "removed".into(),
@@ -162,14 +210,22 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             });
             continue;
         };
-        for v in n.values.iter().filter(|v| !o.values.iter().any(|ov| ov.value == v.value)) {
+        for v in n
+            .values
+            .iter()
+            .filter(|v| !o.values.iter().any(|ov| ov.value == v.value))
+        {
             out.push(Change {
                 subject: subject.clone(),
                 what: format!("value {:?} added", v.value),
                 breaking: false,
             });
         }
-        for v in o.values.iter().filter(|v| !n.values.iter().any(|nv| nv.value == v.value)) {
+        for v in o
+            .values
+            .iter()
+            .filter(|v| !n.values.iter().any(|nv| nv.value == v.value))
+        {
             out.push(Change {
                 subject: subject.clone(),
                 what: format!("value {:?} removed", v.value),
@@ -177,7 +233,11 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             });
         }
     }
-    for o in old.enums.iter().filter(|o| new.find_enum(&o.name).is_none()) {
+    for o in old
+        .enums
+        .iter()
+        .filter(|o| new.find_enum(&o.name).is_none())
+    {
         out.push(Change {
             subject: format!("enum {}", o.name),
             what: "removed".into(),
@@ -191,15 +251,21 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 what: "added".into(),
                 breaking: false,
             }),
-            Some(o) if o.retry != n.retry || o.ticket_invalid != n.ticket_invalid => out.push(Change {
-                subject: format!("error code {}", n.code),
-                what: "retry or ticket handling changed".into(),
-                breaking: false,
-            }),
+            Some(o) if o.retry != n.retry || o.ticket_invalid != n.ticket_invalid => {
+                out.push(Change {
+                    subject: format!("error code {}", n.code),
+                    what: "retry or ticket handling changed".into(),
+                    breaking: false,
+                })
+            }
             Some(_) => {}
         }
     }
-    for o in old.codes.iter().filter(|o| !new.codes.iter().any(|n| n.code == o.code)) {
+    for o in old
+        .codes
+        .iter()
+        .filter(|o| !new.codes.iter().any(|n| n.code == o.code))
+    {
         out.push(Change {
             subject: format!("error code {}", o.code),
             what: "removed".into(),

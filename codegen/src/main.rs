@@ -51,9 +51,11 @@ fn main() -> ExitCode {
 }
 
 fn run_generate(root: &Path, check: bool) -> Result<ExitCode, String> {
-    let api = load(&root.join("api-spec")).map_err(|e| format!("the spec is invalid; nothing was written:\n{e}"))?;
+    let api = load(&root.join("api-spec"))
+        .map_err(|e| format!("the spec is invalid; nothing was written:\n{e}"))?;
     let classes: Vec<String> = api.classes.iter().map(|c| c.name.clone()).collect();
-    let missing = output::missing_features(root, &classes).map_err(|e| format!("cannot read sdk/Cargo.toml: {e}"))?;
+    let missing = output::missing_features(root, &classes)
+        .map_err(|e| format!("cannot read sdk/Cargo.toml: {e}"))?;
     if !missing.is_empty() {
         return Err(format!(
             "sdk/Cargo.toml lacks the cargo feature of each ActionClass; add: {}",
@@ -62,7 +64,8 @@ fn run_generate(root: &Path, check: bool) -> Result<ExitCode, String> {
     }
     let files = gen::generate(&api)?;
     if check {
-        let stale = output::check(root, &files).map_err(|e| format!("cannot read the generated files: {e}"))?;
+        let stale = output::check(root, &files)
+            .map_err(|e| format!("cannot read the generated files: {e}"))?;
         if stale.is_empty() {
             println!("generated code is up to date ({} files)", files.len());
             return Ok(ExitCode::SUCCESS);
@@ -73,7 +76,8 @@ fn run_generate(root: &Path, check: bool) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::FAILURE);
     }
-    let changes = output::write(root, &files).map_err(|e| format!("cannot write the generated files: {e}"))?;
+    let changes = output::write(root, &files)
+        .map_err(|e| format!("cannot write the generated files: {e}"))?;
     for c in &changes {
         println!("{c}");
     }
@@ -84,7 +88,11 @@ fn run_generate(root: &Path, check: bool) -> Result<ExitCode, String> {
 /// Loads a spec from a directory or, when no such directory exists, a git revision.
 fn load_spec(root: &Path, which: &str) -> Result<Api, String> {
     let dir = Path::new(which);
-    let dir = if dir.is_absolute() { dir.to_path_buf() } else { root.join(dir) };
+    let dir = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        root.join(dir)
+    };
     if dir.is_dir() {
         return load(&dir).map_err(|e| format!("{which}: invalid spec:\n{e}"));
     }

@@ -92,9 +92,15 @@ mod tests {
     #[test]
     fn pascal_case_of_values() {
         assert_eq!(pascal_case("NOT FOUND"), "NotFound");
-        assert_eq!(pascal_case("VIDEO_EDIT_PROJECT_EXPORT"), "VideoEditProjectExport");
+        assert_eq!(
+            pascal_case("VIDEO_EDIT_PROJECT_EXPORT"),
+            "VideoEditProjectExport"
+        );
         assert_eq!(pascal_case("UserDefine"), "UserDefine");
-        assert_eq!(pascal_case("InvalidParameterValue.MaterialId"), "InvalidParameterValueMaterialId");
+        assert_eq!(
+            pascal_case("InvalidParameterValue.MaterialId"),
+            "InvalidParameterValueMaterialId"
+        );
         assert_eq!(pascal_case("2K"), "2k");
         assert!(!is_identifier(&pascal_case("2K")));
         assert!(!is_identifier("type"));

@@ -128,10 +128,16 @@ fn remove_empty_dirs(root: &Path) -> std::io::Result<()> {
 /// The cargo features of `sdk/Cargo.toml` that the spec's classes need but that are missing.
 pub fn missing_features(root: &Path, classes: &[String]) -> std::io::Result<Vec<String>> {
     let manifest = std::fs::read_to_string(root.join("sdk/Cargo.toml"))?;
-    let declared: BTreeSet<&str> = manifest
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
-        .collect();
+    // The keys of the `[features]` table only (not `[package]` or `[dependencies]` keys).
+    let mut in_features = false;
+    let mut declared = BTreeSet::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if let Some((key, _)) = line.split_once('=').filter(|_| in_features) {
+            declared.insert(key.trim().trim_matches('"'));
+        }
+    }
     Ok(classes
         .iter()
         .map(|c| crate::gen::feature_name(c))

@@ -220,7 +220,11 @@ struct ClassShell {
 }
 
 /// Parses `value` as `T`, or records an error at `at`.
-fn parse<T: DeserializeOwned>(value: Value, at: &Location, errors: &mut Vec<SpecError>) -> Option<T> {
+fn parse<T: DeserializeOwned>(
+    value: Value,
+    at: &Location,
+    errors: &mut Vec<SpecError>,
+) -> Option<T> {
     match serde_yaml::from_value(value) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -346,7 +350,8 @@ pub const COMMON_FILE: &str = "common.yaml";
 /// Reads every `*.yaml` file of `dir`. Syntax and shape errors are all collected.
 pub fn read_dir(dir: &Path) -> Result<RawSpec, Vec<SpecError>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![Location::file(dir.display().to_string()).error(format!("cannot read the spec directory: {e}"))]
+        vec![Location::file(dir.display().to_string())
+            .error(format!("cannot read the spec directory: {e}"))]
     })?;
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
@@ -378,8 +383,11 @@ pub fn read_dir(dir: &Path) -> Result<RawSpec, Vec<SpecError>> {
     parse_sources(files.into_iter().collect())
 }
 
-/// Parses spec files given as `(file name, contents)`.
-pub fn parse_sources(sources: Vec<(String, String)>) -> Result<RawSpec, Vec<SpecError>> {
+/// Parses spec files given as `(file name, contents)`, in any order.
+pub fn parse_sources(mut sources: Vec<(String, String)>) -> Result<RawSpec, Vec<SpecError>> {
+    // Sorted by name, so that the spec hash (and so the output) does not depend on the order
+    // the files were listed in.
+    sources.sort();
     let mut errors = Vec::new();
     let mut common = None;
     let mut classes = Vec::new();
@@ -401,7 +409,12 @@ pub fn parse_sources(sources: Vec<(String, String)>) -> Result<RawSpec, Vec<Spec
     let common = match common {
         Some(c) => c,
         None => {
-            errors.push(Location::file(COMMON_FILE).error("missing: the spec needs a common.yaml"));
+            // When common.yaml exists but is not valid YAML, that error is already reported.
+            if !sources.iter().any(|(name, _)| name == COMMON_FILE) {
+                errors.push(
+                    Location::file(COMMON_FILE).error("missing: the spec needs a common.yaml"),
+                );
+            }
             return Err(errors);
         }
     };

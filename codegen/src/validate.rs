@@ -25,7 +25,11 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     let (login_endpoint, api_endpoint) = match &raw.common.endpoints {
         Some(e) => (e.login.clone(), e.api.clone()),
         None => {
-            cx.errors.push(common_at.item("Endpoints").error("missing: Login and Api endpoints"));
+            cx.errors.push(
+                common_at
+                    .item("Endpoints")
+                    .error("missing: Login and Api endpoints"),
+            );
             (String::new(), String::new())
         }
     };
@@ -33,10 +37,12 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     let mut type_names = BTreeSet::new();
     let mut check_type_name = |cx: &mut Checker, name: &str, at: &Location| {
         if !is_type_name(name) {
-            cx.errors.push(at.error(format!("{name:?} is not a PascalCase Rust identifier")));
+            cx.errors
+                .push(at.error(format!("{name:?} is not a PascalCase Rust identifier")));
         }
         if !type_names.insert(name.to_owned()) {
-            cx.errors.push(at.error(format!("duplicate type name {name}")));
+            cx.errors
+                .push(at.error(format!("duplicate type name {name}")));
         }
     };
 
@@ -72,23 +78,49 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     };
 
     let mut class_names = BTreeSet::new();
+    // Action name -> file: the emulator's `Service` has one method per action name.
+    let mut all_actions = std::collections::BTreeMap::new();
     for c in &raw.classes {
         let at = Location::file(c.file.clone());
         if !is_type_name(&c.name) {
-            cx.errors.push(at.error(format!("ActionClass {:?} is not a PascalCase identifier", c.name)));
+            cx.errors.push(at.error(format!(
+                "ActionClass {:?} is not a PascalCase identifier",
+                c.name
+            )));
+        } else if crate::naming::is_keyword(&snake_case(&c.name)) {
+            let module = snake_case(&c.name);
+            cx.errors.push(at.error(format!(
+                "ActionClass {}: {module:?} is a Rust keyword and cannot name its module",
+                c.name
+            )));
         }
         if !class_names.insert(c.name.clone()) {
-            cx.errors.push(at.error(format!("duplicate ActionClass {}", c.name)));
+            cx.errors
+                .push(at.error(format!("duplicate ActionClass {}", c.name)));
         }
         let mut action_names = BTreeSet::new();
         let mut actions = Vec::new();
         for a in &c.actions {
             let at = at.item(format!("action {}", a.name));
             if !action_names.insert(a.name.clone()) {
-                cx.errors.push(at.error(format!("duplicate action {}", a.name)));
+                cx.errors
+                    .push(at.error(format!("duplicate action {}", a.name)));
+            } else if let Some(other) = all_actions.insert(a.name.clone(), c.file.clone()) {
+                cx.errors.push(at.error(format!(
+                    "duplicate action {} (also in {other}): the emulator has one method per action name",
+                    a.name
+                )));
             }
             if !is_type_name(&a.name) {
-                cx.errors.push(at.error(format!("action name {:?} is not a PascalCase identifier", a.name)));
+                cx.errors.push(at.error(format!(
+                    "action name {:?} is not a PascalCase identifier",
+                    a.name
+                )));
+            } else if crate::naming::is_keyword(&snake_case(&a.name)) {
+                let method = snake_case(&a.name);
+                cx.errors.push(at.error(format!(
+                    "{method:?} is a Rust keyword and cannot name the action's method"
+                )));
             }
             let action = Action {
                 name: a.name.clone(),
@@ -115,7 +147,9 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
             action.examples = a
                 .examples
                 .iter()
-                .filter_map(|e| cx.build_example(e, &action, &api, &at.field(format!("example {:?}", e.name))))
+                .filter_map(|e| {
+                    cx.build_example(e, &action, &api, &at.field(format!("example {:?}", e.name)))
+                })
                 .collect();
             built.push(action);
         }
@@ -149,7 +183,10 @@ fn doc(raw: &RawDoc) -> Doc {
         },
         RawDoc::Both { en, zh } => Doc {
             en: en.trim().to_owned(),
-            zh: zh.as_ref().map(|z| z.trim().to_owned()).filter(|z| !z.is_empty()),
+            zh: zh
+                .as_ref()
+                .map(|z| z.trim().to_owned())
+                .filter(|z| !z.is_empty()),
         },
     }
 }
@@ -210,7 +247,9 @@ fn mark_recursion(api: &mut Api) {
         if !seen.insert(from.to_owned()) {
             return false;
         }
-        let Some(s) = api.find_struct(from) else { return false };
+        let Some(s) = api.find_struct(from) else {
+            return false;
+        };
         s.fields.iter().any(|f| match &f.ty {
             TypeRef::Struct(next) => reaches(api, next, target, seen),
             _ => false,
@@ -239,13 +278,18 @@ impl Checker {
         let mut seen_values = BTreeSet::new();
         let mut seen_variants = BTreeSet::new();
         if e.values.is_empty() {
-            self.errors.push(at.error("an enum needs at least one value"));
+            self.errors
+                .push(at.error("an enum needs at least one value"));
         }
         for v in &e.values {
             let vat = at.field(format!("value {:?}", v.value));
             let variant = v.variant.clone().unwrap_or_else(|| pascal_case(&v.value));
             if !is_type_name(&variant) || variant == "Unknown" {
-                let hint = if v.variant.is_some() { "" } else { "; give it a `Variant`" };
+                let hint = if v.variant.is_some() {
+                    ""
+                } else {
+                    "; give it a `Variant`"
+                };
                 self.errors.push(vat.error(format!(
                     "the value does not map to a Rust variant ({variant:?} is not a PascalCase identifier or is reserved){hint}"
                 )));
@@ -254,7 +298,9 @@ impl Checker {
                 self.errors.push(vat.error("duplicate value"));
             }
             if !seen_variants.insert(variant.clone()) {
-                self.errors.push(vat.error(format!("duplicate variant {variant}; give one value an explicit `Variant`")));
+                self.errors.push(vat.error(format!(
+                    "duplicate variant {variant}; give one value an explicit `Variant`"
+                )));
             }
             values.push(EnumValue {
                 value: v.value.clone(),
@@ -277,15 +323,19 @@ impl Checker {
                 let cat = at.item(format!("error code {}", c.code));
                 let variant = pascal_case(&c.code);
                 if !is_type_name(&variant) || variant == "Unknown" {
-                    self.errors.push(cat.error(format!("the code does not map to a Rust variant ({variant:?})")));
+                    self.errors.push(cat.error(format!(
+                        "the code does not map to a Rust variant ({variant:?})"
+                    )));
                 }
                 if c.code == SUCCESS {
-                    self.errors.push(cat.error("`Success` is not an error code"));
+                    self.errors
+                        .push(cat.error("`Success` is not an error code"));
                 }
                 if !seen.insert(c.code.clone()) {
                     self.errors.push(cat.error("duplicate error code"));
                 } else if !variants.insert(variant.clone()) {
-                    self.errors.push(cat.error(format!("two codes map to the variant {variant}")));
+                    self.errors
+                        .push(cat.error(format!("two codes map to the variant {variant}")));
                 }
                 ErrorCodeDef {
                     code: c.code.clone(),
@@ -330,31 +380,37 @@ impl Checker {
             let fat = at.field(format!("field {}", f.name));
             let mut errs: Vec<String> = Vec::new();
             let mut err = |msg: String| errs.push(msg);
+            let mut duplicate = false;
             for name in std::iter::once(&f.name).chain(&f.aliases) {
                 if name.is_empty() {
                     err("empty wire name".into());
                 } else if !names.insert(name.clone()) {
+                    duplicate = true;
                     err(format!("duplicate field or alias {name}"));
                 }
             }
             let rust_name = match &f.rust_name {
                 Some(n) => {
                     if !is_identifier(n) || n.starts_with(|c: char| c.is_ascii_uppercase()) {
-                        err(format!("RustName {n:?} is not a snake_case Rust identifier"));
+                        err(format!(
+                            "RustName {n:?} is not a snake_case Rust identifier"
+                        ));
                     }
                     n.clone()
                 }
                 None => {
                     let n = snake_case(&f.name);
                     if crate::naming::is_keyword(&n) {
-                        err(format!("{n:?} is a Rust keyword; give the field a `RustName`"));
+                        err(format!(
+                            "{n:?} is a Rust keyword; give the field a `RustName`"
+                        ));
                     } else if !is_identifier(&n) {
                         err(format!("the wire name does not map to a Rust identifier ({n:?}); give the field a `RustName`"));
                     }
                     n
                 }
             };
-            if !rust_names.insert(rust_name.clone()) {
+            if !rust_names.insert(rust_name.clone()) && !duplicate {
                 err(format!("duplicate Rust name {rust_name}"));
             }
             let ty = match self.parse_type(&f.ty) {
@@ -370,13 +426,16 @@ impl Checker {
             if f.sensitive && ty != TypeRef::String {
                 err("only string fields can be `Sensitive`".into());
             }
-            let default = f.default.as_ref().and_then(|d| match serde_json::to_value(d) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    err(format!("Default is not plain data: {e}"));
-                    None
-                }
-            });
+            let default = f
+                .default
+                .as_ref()
+                .and_then(|d| match serde_json::to_value(d) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        err(format!("Default is not plain data: {e}"));
+                        None
+                    }
+                });
             if let Some(d) = &default {
                 let types = Types {
                     structs: &[],
@@ -419,20 +478,33 @@ impl Checker {
         let find = |fields: &[Field], name: &str| fields.iter().find(|f| f.name == name).cloned();
         match find(&action.request, &p.offset) {
             Some(f) if f.ty == TypeRef::Integer && !f.required => {}
-            Some(_) => self.errors.push(at.error(format!("Offset field {} must be an optional integer", p.offset))),
-            None => self.errors.push(at.error(format!("Offset field {} is not a request field", p.offset))),
+            Some(_) => self.errors.push(at.error(format!(
+                "Offset field {} must be an optional integer",
+                p.offset
+            ))),
+            None => self
+                .errors
+                .push(at.error(format!("Offset field {} is not a request field", p.offset))),
         }
         match find(&action.request, &p.limit) {
             Some(f) if f.ty == TypeRef::Integer => {}
-            _ => self.errors.push(at.error(format!("Limit field {} must be an integer request field", p.limit))),
+            _ => self.errors.push(at.error(format!(
+                "Limit field {} must be an integer request field",
+                p.limit
+            ))),
         }
         match find(&action.data, &p.total) {
             Some(f) if f.ty == TypeRef::Integer => {}
-            _ => self.errors.push(at.error(format!("Total field {} must be an integer Data field", p.total))),
+            _ => self.errors.push(at.error(format!(
+                "Total field {} must be an integer Data field",
+                p.total
+            ))),
         }
         match find(&action.data, &p.items) {
             Some(f) if matches!(f.ty, TypeRef::List(_)) => {}
-            _ => self.errors.push(at.error(format!("Items field {} must be a list Data field", p.items))),
+            _ => self
+                .errors
+                .push(at.error(format!("Items field {} must be a list Data field", p.items))),
         }
     }
 
@@ -441,7 +513,8 @@ impl Checker {
         for code in &action.errors {
             let at = at.field(format!("error {code}"));
             if !codes.iter().any(|c| &c.code == code) {
-                self.errors.push(at.error("not in the ErrorCodes table of common.yaml"));
+                self.errors
+                    .push(at.error("not in the ErrorCodes table of common.yaml"));
             }
             if !seen.insert(code) {
                 self.errors.push(at.error("listed twice"));
@@ -449,24 +522,33 @@ impl Checker {
         }
     }
 
-    fn build_example(&mut self, e: &RawExample, action: &Action, api: &Api, at: &Location) -> Option<Example> {
+    fn build_example(
+        &mut self,
+        e: &RawExample,
+        action: &Action,
+        api: &Api,
+        at: &Location,
+    ) -> Option<Example> {
         let to_json = |v: &serde_yaml::Value| serde_json::to_value(v).map_err(|e| e.to_string());
         let request = match e.request.as_ref().map(to_json).transpose() {
             Ok(r) => r,
             Err(msg) => {
-                self.errors.push(at.error(format!("Request is not plain data: {msg}")));
+                self.errors
+                    .push(at.error(format!("Request is not plain data: {msg}")));
                 return None;
             }
         };
         let reply = match e.reply.as_ref().map(to_json).transpose() {
             Ok(r) => r,
             Err(msg) => {
-                self.errors.push(at.error(format!("Reply is not plain data: {msg}")));
+                self.errors
+                    .push(at.error(format!("Reply is not plain data: {msg}")));
                 return None;
             }
         };
         if request.is_none() && reply.is_none() {
-            self.errors.push(at.error("an example needs a Request, a Reply or both"));
+            self.errors
+                .push(at.error("an example needs a Request, a Reply or both"));
         }
         if let Some(req) = &request {
             if let Err(m) = Types::of(api).check_object(req, &action.request) {
@@ -486,22 +568,31 @@ impl Checker {
     }
 
     fn check_reply(&self, reply: &Json, action: &Action, api: &Api) -> Result<(), String> {
-        let obj = reply.as_object().ok_or("Reply must be an envelope object")?;
+        let obj = reply
+            .as_object()
+            .ok_or("Reply must be an envelope object")?;
         for key in obj.keys() {
             if !["Code", "Message", "EnglishMessage", "Data", "RequestId"].contains(&key.as_str()) {
                 return Err(format!("Reply: unknown envelope key {key:?}"));
             }
         }
-        let code = obj.get("Code").and_then(Json::as_str).ok_or("Reply: `Code` must be a string")?;
+        let code = obj
+            .get("Code")
+            .and_then(Json::as_str)
+            .ok_or("Reply: `Code` must be a string")?;
         if code == SUCCESS {
             match obj.get("Data") {
                 None | Some(Json::Null) => Ok(()),
-                Some(data) => Types::of(api).check_object(data, &action.data).map_err(|e| e.under("Reply.Data")),
+                Some(data) => Types::of(api)
+                    .check_object(data, &action.data)
+                    .map_err(|e| e.under("Reply.Data")),
             }
         } else if api.codes.iter().any(|c| c.code == code) {
             Ok(())
         } else {
-            Err(format!("Reply: Code {code:?} is not in the ErrorCodes table"))
+            Err(format!(
+                "Reply: Code {code:?} is not in the ErrorCodes table"
+            ))
         }
     }
 }
@@ -562,8 +653,14 @@ impl<'a> Types<'a> {
             })?;
             self.check_value(v, &field.ty).map_err(|m| m.inside(key))?;
         }
-        match fields.iter().find(|f| f.required && !obj.contains_key(&f.name)) {
-            Some(missing) => Err(Mismatch::new(format!("required field {} is missing", missing.name))),
+        match fields
+            .iter()
+            .find(|f| f.required && !obj.contains_key(&f.name))
+        {
+            Some(missing) => Err(Mismatch::new(format!(
+                "required field {} is missing",
+                missing.name
+            ))),
             None => Ok(()),
         }
     }
@@ -572,11 +669,15 @@ impl<'a> Types<'a> {
     fn check_value(&self, value: &Json, ty: &TypeRef) -> Result<(), Mismatch> {
         match (ty, value) {
             (TypeRef::String, Json::String(_)) | (TypeRef::Bool, Json::Bool(_)) => Ok(()),
-            (TypeRef::Integer, Json::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+            // An `i64` in Rust: a larger `u64` does not fit.
+            (TypeRef::Integer, Json::Number(n)) if n.is_i64() => Ok(()),
             (TypeRef::Float, Json::Number(_)) => Ok(()),
-            (TypeRef::List(inner), Json::Array(items)) => items.iter().enumerate().try_for_each(|(i, item)| {
-                self.check_value(item, inner).map_err(|m| m.inside(&format!("[{i}]")))
-            }),
+            (TypeRef::List(inner), Json::Array(items)) => {
+                items.iter().enumerate().try_for_each(|(i, item)| {
+                    self.check_value(item, inner)
+                        .map_err(|m| m.inside(&format!("[{i}]")))
+                })
+            }
             (TypeRef::Enum(name), Json::String(s)) => {
                 let values: Vec<&str> = self
                     .enums
@@ -587,14 +688,24 @@ impl<'a> Types<'a> {
                 if values.contains(&s.as_str()) {
                     Ok(())
                 } else {
-                    Err(Mismatch::new(format!("{s:?} is not a value of {name} ({})", values.join(", "))))
+                    Err(Mismatch::new(format!(
+                        "{s:?} is not a value of {name} ({})",
+                        values.join(", ")
+                    )))
                 }
             }
-            (TypeRef::Struct(name), Json::Object(_)) => match self.structs.iter().find(|s| &s.name == name) {
-                Some(s) => self.check_object(value, &s.fields),
-                None => Err(Mismatch::new(format!("a {name} value cannot be given here"))),
-            },
-            (ty, v) => Err(Mismatch::new(format!("expected {}, got {v}", ty.spec_name()))),
+            (TypeRef::Struct(name), Json::Object(_)) => {
+                match self.structs.iter().find(|s| &s.name == name) {
+                    Some(s) => self.check_object(value, &s.fields),
+                    None => Err(Mismatch::new(format!(
+                        "a {name} value cannot be given here"
+                    ))),
+                }
+            }
+            (ty, v) => Err(Mismatch::new(format!(
+                "expected {}, got {v}",
+                ty.spec_name()
+            ))),
         }
     }
 }

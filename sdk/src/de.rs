@@ -220,8 +220,10 @@ mod tests {
 
     #[test]
     fn accepts_alternative_spellings() {
-        let r = decode(r#"{"id":"42","url":["a","b"],"duration":"1.5","flag":1,"tags":null,"count":3.0}"#)
-            .unwrap();
+        let r = decode(
+            r#"{"id":"42","url":["a","b"],"duration":"1.5","flag":1,"tags":null,"count":3.0}"#,
+        )
+        .unwrap();
         assert_eq!(
             r,
             Reply {

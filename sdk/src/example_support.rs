@@ -10,7 +10,10 @@ use crate::wire::WireEnum;
 pub(crate) fn check_request<R: serde::Serialize>(request: &R, expected: &str) {
     let actual = serde_json::to_value(request).expect("a request always serializes");
     let expected: Value = serde_json::from_str(expected).expect("the example is valid JSON");
-    assert_eq!(actual, expected, "the request does not serialize to the documented JSON");
+    assert_eq!(
+        actual, expected,
+        "the request does not serialize to the documented JSON"
+    );
 }
 
 /// Asserts that the documented reply `envelope` decodes: an error code is a known one, a
@@ -20,7 +23,10 @@ pub(crate) fn check_reply<D: DeserializeOwned + ServerRoundTrip>(envelope: &str)
     let envelope: Value = serde_json::from_str(envelope).expect("the example is valid JSON");
     let code = envelope["Code"].as_str().expect("the example has a Code");
     if code != "Success" {
-        assert!(!ErrorCode::from(code).is_unknown(), "unknown error code {code}");
+        assert!(
+            !ErrorCode::from(code).is_unknown(),
+            "unknown error code {code}"
+        );
         return;
     }
     let data = match envelope.get("Data") {
@@ -29,10 +35,18 @@ pub(crate) fn check_reply<D: DeserializeOwned + ServerRoundTrip>(envelope: &str)
     };
     let decoded: D = match serde_path_to_error::deserialize(&data) {
         Ok(d) => d,
-        Err(e) => panic!("the documented Data does not decode at {}: {}", e.path(), e.inner()),
+        Err(e) => panic!(
+            "the documented Data does not decode at {}: {}",
+            e.path(),
+            e.inner()
+        ),
     };
     if let Some(encoded) = decoded.encode() {
-        assert_eq!(prune(encoded), prune(data), "Data does not encode back to the documented JSON");
+        assert_eq!(
+            prune(encoded),
+            prune(data),
+            "Data does not encode back to the documented JSON"
+        );
     }
 }
 

@@ -136,7 +136,10 @@ impl Validator {
     }
 
     /// Validates `value` from scratch.
-    pub fn check<T: Validate + ?Sized>(value: &T, strict_enums: bool) -> Result<(), ValidationError> {
+    pub fn check<T: Validate + ?Sized>(
+        value: &T,
+        strict_enums: bool,
+    ) -> Result<(), ValidationError> {
         let mut v = Self::new(strict_enums);
         value.validate(&mut v);
         v.finish()
@@ -214,7 +217,13 @@ impl Validator {
     }
 
     /// An integer within `[min, max]` (either bound optional).
-    pub fn int_range(&mut self, field: &'static str, value: i64, min: Option<i64>, max: Option<i64>) {
+    pub fn int_range(
+        &mut self,
+        field: &'static str,
+        value: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) {
         if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
             let problem = Problem::OutOfRange {
                 value: value.to_string(),
@@ -226,7 +235,13 @@ impl Validator {
     }
 
     /// A float within `[min, max]` (either bound optional); NaN is always out of range.
-    pub fn float_range(&mut self, field: &'static str, value: f64, min: Option<f64>, max: Option<f64>) {
+    pub fn float_range(
+        &mut self,
+        field: &'static str,
+        value: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) {
         if value.is_nan() || min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
             let problem = Problem::OutOfRange {
                 value: value.to_string(),
@@ -324,7 +339,9 @@ mod tests {
         let outer = Outer {
             items: vec![
                 Inner { name: "ok".into() },
-                Inner { name: "名字太长了".into() },
+                Inner {
+                    name: "名字太长了".into(),
+                },
             ],
             tags: vec!["ab".into(), "abc".into()],
             limit: 31,

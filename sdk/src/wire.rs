@@ -69,5 +69,32 @@ where
         }
     }
 
-    deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+    // `deserialize_any`, not `deserialize_str`: JSON would refuse a number before the visitor
+    // sees it.
+    deserializer.deserialize_any(EnumVisitor(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, PartialEq)]
+    struct Raw(String);
+
+    impl From<&str> for Raw {
+        fn from(value: &str) -> Self {
+            Raw(value.to_owned())
+        }
+    }
+
+    fn decode(json: &str) -> Result<Raw, serde_json::Error> {
+        super::deserialize_enum(&mut serde_json::Deserializer::from_str(json))
+    }
+
+    #[test]
+    fn strings_and_numbers_decode() {
+        assert_eq!(decode(r#""VIDEO""#).unwrap(), Raw("VIDEO".into()));
+        assert_eq!(decode("3").unwrap(), Raw("3".into()));
+        assert_eq!(decode("-1").unwrap(), Raw("-1".into()));
+        assert!(decode("{}").is_err());
+        assert!(decode("1.5").is_err());
+    }
 }

@@ -22,7 +22,12 @@ pub fn data_name(action: &Action) -> String {
 
 /// The lines every item of an action carries: path, description, idempotency, paging, errors.
 pub fn action_doc(class: &Class, action: &Action) -> Vec<String> {
-    let mut lines = vec![format!("`{}/{}`: {}", class.name, action.name, docs::escape(&action.doc.en))];
+    let mut lines = vec![format!(
+        "`{}/{}`: {}",
+        class.name,
+        action.name,
+        docs::escape(&action.doc.en)
+    )];
     if let Some(zh) = &action.doc.zh {
         lines.push(String::new());
         lines.push(docs::escape(zh));
@@ -55,7 +60,10 @@ fn action_types(class: &Class, action: &Action) -> TokenStream {
     let mut req_doc = action_doc(class, action);
     req_doc[0] = format!("The request of {}", req_doc[0]);
     let request = struct_item(&req, req_doc, &action.request, true, false);
-    let data_doc = vec![format!("The `Data` of a successful `{}/{}` reply.", class.name, action.name)];
+    let data_doc = vec![format!(
+        "The `Data` of a successful `{}/{}` reply.",
+        class.name, action.name
+    )];
     let data_item = struct_item(&data, data_doc, &action.data, false, true);
     let (class_name, action_name, idempotent) = (&class.name, &action.name, action.idempotent);
     let req_ident = ident(&req);
@@ -64,15 +72,29 @@ fn action_types(class: &Class, action: &Action) -> TokenStream {
         let find = |fields: &[crate::model::Field], name: &str| {
             fields.iter().find(|f| f.name == name).cloned()
         };
-        let offset = ident(&find(&action.request, &p.offset).map(|f| f.rust_name).unwrap_or_default());
+        let offset = ident(
+            &find(&action.request, &p.offset)
+                .map(|f| f.rust_name)
+                .unwrap_or_default(),
+        );
         let items_field = find(&action.data, &p.items);
-        let items = ident(&items_field.as_ref().map(|f| f.rust_name.clone()).unwrap_or_default());
+        let items = ident(
+            &items_field
+                .as_ref()
+                .map(|f| f.rust_name.clone())
+                .unwrap_or_default(),
+        );
         let item_ty = match items_field.map(|f| f.ty) {
             Some(crate::model::TypeRef::List(inner)) => fields::rust_type(&inner),
             _ => quote!(()),
         };
         let total_field = find(&action.data, &p.total);
-        let total = ident(&total_field.as_ref().map(|f| f.rust_name.clone()).unwrap_or_default());
+        let total = ident(
+            &total_field
+                .as_ref()
+                .map(|f| f.rust_name.clone())
+                .unwrap_or_default(),
+        );
         let total_expr = if total_field.is_some_and(|f| f.required) {
             quote!(Some(data.#total))
         } else {
@@ -158,25 +180,29 @@ pub fn client_file(class: &Class) -> TokenStream {
             }
         }
     });
-    let setters = class.actions.iter().filter(|a| a.request.iter().any(|f| !f.required)).map(|a| {
-        let req = ident(&request_name(a));
-        let setters = a.request.iter().filter(|f| !f.required).map(|f| {
-            let name = ident(&f.rust_name);
-            let (ty, _) = fields::argument(f);
-            let doc = docs::attrs(fields::setter_doc(f));
+    let setters = class
+        .actions
+        .iter()
+        .filter(|a| a.request.iter().any(|f| !f.required))
+        .map(|a| {
+            let req = ident(&request_name(a));
+            let setters = a.request.iter().filter(|f| !f.required).map(|f| {
+                let name = ident(&f.rust_name);
+                let (ty, _) = fields::argument(f);
+                let doc = docs::attrs(fields::setter_doc(f));
+                quote! {
+                    #doc
+                    pub fn #name(self, #name: #ty) -> Self {
+                        self.map(|r| r.#name(#name))
+                    }
+                }
+            });
             quote! {
-                #doc
-                pub fn #name(self, #name: #ty) -> Self {
-                    self.map(|r| r.#name(#name))
+                impl Call<'_, #req> {
+                    #(#setters)*
                 }
             }
         });
-        quote! {
-            impl Call<'_, #req> {
-                #(#setters)*
-            }
-        }
-    });
     let class_doc = format!(" Client methods of the `{}` actions.", class.name);
     let struct_doc = format!(
         " The `{}` actions of a [`Client`]; get it with [`Client::{}`].",

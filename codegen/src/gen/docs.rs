@@ -35,7 +35,11 @@ where
 {
     let lines = lines.into_iter().map(|l| {
         let l = l.as_ref();
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
@@ -100,7 +104,10 @@ mod tests {
 
     #[test]
     fn escapes_markdown_and_wraps_urls() {
-        assert_eq!(escape("[x1,y1] <b> see https://a.b/c."), "\\[x1,y1\\] \\<b\\> see <https://a.b/c.>");
+        assert_eq!(
+            escape("[x1,y1] <b> see https://a.b/c."),
+            "\\[x1,y1\\] \\<b\\> see <https://a.b/c.>"
+        );
         assert_eq!(escape("VIDEO_EDIT"), "VIDEO\\_EDIT");
     }
 }

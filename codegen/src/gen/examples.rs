@@ -52,7 +52,10 @@ pub fn examples_file(api: &Api, class: &Class) -> Option<TokenStream> {
     if tests.is_empty() {
         return None;
     }
-    let doc = format!(" Round-trip tests from the documented examples of the `{}` actions.", class.name);
+    let doc = format!(
+        " Round-trip tests from the documented examples of the `{}` actions.",
+        class.name
+    );
     Some(quote! {
         #![doc = #doc]
         use super::types::*;
@@ -71,10 +74,13 @@ fn compact(value: &Json) -> Literal {
 fn struct_expr(api: &Api, ty: &proc_macro2::Ident, fields_: &[Field], value: &Json) -> TokenStream {
     let empty = Map::new();
     let obj = value.as_object().unwrap_or(&empty);
-    let args = fields_.iter().filter(|f| f.required).map(|f| match obj.get(&f.name) {
-        Some(v) => value_expr(api, v, &f.ty),
-        None => quote!(Default::default()),
-    });
+    let args = fields_
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| match obj.get(&f.name) {
+            Some(v) => value_expr(api, v, &f.ty),
+            None => quote!(Default::default()),
+        });
     let setters = fields_.iter().filter(|f| !f.required).filter_map(|f| {
         let v = obj.get(&f.name)?;
         let setter = ident(&f.rust_name);
@@ -101,7 +107,10 @@ fn value_expr(api: &Api, value: &Json, ty: &TypeRef) -> TokenStream {
             quote!(#name::from(#s))
         }
         (TypeRef::Struct(name), Json::Object(_)) => {
-            let fields_ = api.find_struct(name).map(|s| s.fields.as_slice()).unwrap_or_default();
+            let fields_ = api
+                .find_struct(name)
+                .map(|s| s.fields.as_slice())
+                .unwrap_or_default();
             struct_expr(api, &ident(name), fields_, value)
         }
         (TypeRef::List(inner), Json::Array(items)) if items.is_empty() => {
@@ -129,7 +138,10 @@ fn normalize(api: &Api, value: &Json, ty: &TypeRef) -> Json {
             Json::Array(items.iter().map(|v| normalize(api, v, inner)).collect())
         }
         (TypeRef::Struct(name), Json::Object(_)) => {
-            let fields_ = api.find_struct(name).map(|s| s.fields.as_slice()).unwrap_or_default();
+            let fields_ = api
+                .find_struct(name)
+                .map(|s| s.fields.as_slice())
+                .unwrap_or_default();
             normalize_object(api, value, fields_)
         }
         _ => value.clone(),

@@ -40,7 +40,10 @@ pub fn rust_type(ty: &TypeRef) -> TokenStream {
 }
 
 fn is_scalar(ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::String | TypeRef::Integer | TypeRef::Float | TypeRef::Bool)
+    matches!(
+        ty,
+        TypeRef::String | TypeRef::Integer | TypeRef::Float | TypeRef::Bool
+    )
 }
 
 fn is_list(ty: &TypeRef) -> bool {
@@ -49,7 +52,7 @@ fn is_list(ty: &TypeRef) -> bool {
 
 /// Whether the field is an `Option` in Rust.
 pub fn is_option(field: &Field, dir: Direction) -> bool {
-    !field.required && !(dir == Direction::Output && is_list(&field.ty))
+    !(field.required || dir == Direction::Output && is_list(&field.ty))
 }
 
 /// The field's Rust type, with its `Box` and `Option` when it has them.
@@ -87,7 +90,10 @@ pub fn declaration(field: &Field, dir: Direction) -> TokenStream {
         }
         Direction::Output => {
             if is_list(&field.ty) {
-                serde_args.push(quote!(default, deserialize_with = "crate::de::null_as_default"));
+                serde_args.push(quote!(
+                    default,
+                    deserialize_with = "crate::de::null_as_default"
+                ));
             } else if is_scalar(&field.ty) && option {
                 serde_args.push(quote!(
                     default,
@@ -120,7 +126,10 @@ pub fn argument(field: &Field) -> (TokenStream, TokenStream) {
         ),
         TypeRef::List(inner) => {
             let inner = rust_type(inner);
-            (quote!(impl IntoIterator<Item = #inner>), quote!(#name.into_iter().collect()))
+            (
+                quote!(impl IntoIterator<Item = #inner>),
+                quote!(#name.into_iter().collect()),
+            )
         }
         other if field.boxed => (rust_type(other), quote!(Box::new(#name))),
         other => (rust_type(other), quote!(#name)),
@@ -139,7 +148,7 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
         let name = ident(&f.rust_name);
         if f.required {
             let (_, conv) = argument(f);
-            if conv.to_string() == name.to_string() {
+            if name == conv.to_string() {
                 quote!(#name)
             } else {
                 quote!(#name: #conv)
@@ -165,7 +174,10 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
         " A value with every optional field unset.".to_owned()
     } else {
         let names: Vec<_> = required.iter().map(|f| format!("`{}`", f.name)).collect();
-        format!(" A value with its required fields ({}); set the optional ones with the setters.", names.join(", "))
+        format!(
+            " A value with its required fields ({}); set the optional ones with the setters.",
+            names.join(", ")
+        )
     };
     quote! {
         #[doc = #new_doc]
@@ -179,7 +191,11 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
 
 /// The doc of a setter: the field's description.
 pub fn setter_doc(field: &Field) -> Vec<String> {
-    let mut lines = vec![format!("Sets `{}`: {}", field.name, docs::escape(&field.doc.en))];
+    let mut lines = vec![format!(
+        "Sets `{}`: {}",
+        field.name,
+        docs::escape(&field.doc.en)
+    )];
     lines.extend(docs::field(field).into_iter().skip(1));
     lines
 }
@@ -188,7 +204,9 @@ pub fn setter_doc(field: &Field) -> Vec<String> {
 pub fn validation(fields: &[Field]) -> TokenStream {
     let checks: Vec<TokenStream> = fields.iter().filter_map(field_checks).collect();
     if checks.is_empty() {
-        quote!(fn validate(&self, _v: &mut crate::validate::Validator) {})
+        quote!(
+            fn validate(&self, _v: &mut crate::validate::Validator) {}
+        )
     } else {
         quote! {
             fn validate(&self, v: &mut crate::validate::Validator) {

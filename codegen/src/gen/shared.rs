@@ -9,9 +9,19 @@ use crate::model::{Api, EnumDef, ErrorCodeDef, Field, Retry, StructDef};
 
 /// A struct of requests or replies: the declaration, its derives, and for inputs `new`,
 /// setters and `Validate`.
-pub fn struct_item(name: &str, doc: Vec<String>, fields_: &[Field], input: bool, output: bool) -> TokenStream {
+pub fn struct_item(
+    name: &str,
+    doc: Vec<String>,
+    fields_: &[Field],
+    input: bool,
+    output: bool,
+) -> TokenStream {
     let name = ident(name);
-    let dir = if input { Direction::Input } else { Direction::Output };
+    let dir = if input {
+        Direction::Input
+    } else {
+        Direction::Output
+    };
     let doc = docs::attrs(doc);
     let decls = fields_.iter().map(|f| fields::declaration(f, dir));
     let sensitive = fields_.iter().any(|f| f.sensitive);
@@ -37,7 +47,8 @@ pub fn struct_item(name: &str, doc: Vec<String>, fields_: &[Field], input: bool,
             server_derives.push(quote!(Default));
         }
     }
-    let server = (!server_derives.is_empty()).then(|| quote!(#[cfg_attr(feature = "server", derive(#(#server_derives),*))]));
+    let server = (!server_derives.is_empty())
+        .then(|| quote!(#[cfg_attr(feature = "server", derive(#(#server_derives),*))]));
     let debug = sensitive.then(|| fields::redacted_debug(&name, fields_));
     let inherent = input.then(|| {
         let ctor = fields::constructor_and_setters(fields_);
@@ -65,11 +76,21 @@ pub fn struct_item(name: &str, doc: Vec<String>, fields_: &[Field], input: bool,
 }
 
 fn shared_struct(s: &StructDef) -> TokenStream {
-    struct_item(&s.name, docs::bilingual(&s.doc), &s.fields, s.input, s.output)
+    struct_item(
+        &s.name,
+        docs::bilingual(&s.doc),
+        &s.fields,
+        s.input,
+        s.output,
+    )
 }
 
 /// A string enum that keeps values it does not know.
-pub fn enum_item(name: &str, doc: Vec<String>, values: &[(String, String, Vec<String>)]) -> TokenStream {
+pub fn enum_item(
+    name: &str,
+    doc: Vec<String>,
+    values: &[(String, String, Vec<String>)],
+) -> TokenStream {
     let name_ident = ident(name);
     let doc = docs::attrs(doc);
     let variants = values.iter().map(|(_, variant, doc)| {
@@ -172,9 +193,16 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
         Retry::IfIdempotent => "retried for idempotent actions",
         Retry::Always => "retried",
     };
-    let mut facts = format!("Code `{}`: {} ({}); {retry}.", c.code, docs::escape(&c.english_message), docs::escape(&c.message));
+    let mut facts = format!(
+        "Code `{}`: {} ({}); {retry}.",
+        c.code,
+        docs::escape(&c.english_message),
+        docs::escape(&c.message)
+    );
     if c.ticket_invalid {
-        facts.push_str(" The ticket is invalid: the client logs in again once and replays the call.");
+        facts.push_str(
+            " The ticket is invalid: the client logs in again once and replays the call.",
+        );
     }
     doc.push(facts);
     doc
@@ -196,15 +224,24 @@ pub fn codes_file(api: &Api) -> TokenStream {
         ],
         &values,
     );
-    let retry_arms = api.codes.iter().filter(|c| c.retry != Retry::Never).map(|c| {
-        let v = ident(&c.variant);
-        let r = match c.retry {
-            Retry::Always => quote!(crate::action::Retryability::Always),
-            _ => quote!(crate::action::Retryability::IfIdempotent),
-        };
-        quote!(Self::#v => #r,)
-    });
-    let ticket: Vec<_> = api.codes.iter().filter(|c| c.ticket_invalid).map(|c| ident(&c.variant)).collect();
+    let retry_arms = api
+        .codes
+        .iter()
+        .filter(|c| c.retry != Retry::Never)
+        .map(|c| {
+            let v = ident(&c.variant);
+            let r = match c.retry {
+                Retry::Always => quote!(crate::action::Retryability::Always),
+                _ => quote!(crate::action::Retryability::IfIdempotent),
+            };
+            quote!(Self::#v => #r,)
+        });
+    let ticket: Vec<_> = api
+        .codes
+        .iter()
+        .filter(|c| c.ticket_invalid)
+        .map(|c| ident(&c.variant))
+        .collect();
     let zh = api.codes.iter().map(|c| {
         let v = ident(&c.variant);
         let m = Literal::string(&c.message);

@@ -1,0 +1,168 @@
+//! Configuring a [`Client`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::auth::{SignatureSource, Ticket, TicketCache};
+use crate::client::{Client, Defaults, Inner, DEFAULT_USER_AGENT};
+use crate::error::Error;
+use crate::generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
+use crate::options::RetryPolicy;
+use crate::signer::Signature;
+use crate::transport;
+
+/// Configures a [`Client`]; see [`Client::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    login_endpoint: String,
+    api_endpoint: String,
+    source: Option<SignatureSource>,
+    ticket: Option<Ticket>,
+    connect_timeout: Duration,
+    defaults: Defaults,
+    user_agent: String,
+    validate: bool,
+    http: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            login_endpoint: DEFAULT_LOGIN_ENDPOINT.to_owned(),
+            api_endpoint: DEFAULT_API_ENDPOINT.to_owned(),
+            source: None,
+            ticket: None,
+            connect_timeout: Duration::from_secs(5),
+            defaults: Defaults {
+                timeout: Duration::from_secs(90),
+                attempt_timeout: Duration::from_secs(30),
+                retry: RetryPolicy::default(),
+            },
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            validate: true,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Serves both the login exchange and the API from one base URL (as the emulator does).
+    pub fn endpoint(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.login_endpoint(url.clone()).api_endpoint(url)
+    }
+
+    /// The login exchange's endpoint (default `https://open.cme.qcloud.com`).
+    pub fn login_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.login_endpoint = url.into();
+        self
+    }
+
+    /// The client API's endpoint (default `https://web-paas-api.cme.qcloud.com`).
+    pub fn api_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.api_endpoint = url.into();
+        self
+    }
+
+    /// Where `Login` signatures come from when the client needs a ticket.
+    pub fn signature_source(mut self, source: SignatureSource) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Shorthand for [`signature_source`](Self::signature_source) with
+    /// [`SignatureSource::fixed`].
+    pub fn signature(self, signature: Signature) -> Self {
+        self.signature_source(SignatureSource::fixed(signature))
+    }
+
+    /// Starts with a ticket obtained earlier, so the first call needs no login.
+    pub fn ticket(mut self, ticket: Ticket) -> Self {
+        self.ticket = Some(ticket);
+        self
+    }
+
+    /// Bounds connecting to a server (default 5 s). Not applied to a client given with
+    /// [`http_client`](Self::http_client), which keeps its own settings.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Bounds each attempt: sending a request and reading its reply (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.defaults.attempt_timeout = timeout;
+        self
+    }
+
+    /// Bounds a whole call, login and retries included (default 90 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.defaults.timeout = timeout;
+        self
+    }
+
+    /// The retry policy of every call (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.defaults.retry = policy;
+        self
+    }
+
+    /// Replaces the `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Whether requests are checked against the documented constraints before they are sent
+    /// (default on); a violation fails the call with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest).
+    pub fn validate_requests(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// Uses this reqwest client (its TLS, proxy and pool settings) instead of the SDK's own.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client. Fails when an endpoint is not an http(s) URL, the user agent is not a
+    /// valid header value, neither a signature source nor a ticket is given, or the HTTP client
+    /// cannot be set up.
+    pub fn build(self) -> Result<Client, Error> {
+        let login_endpoint = transport::endpoint("login", &self.login_endpoint)?;
+        let api_endpoint = transport::endpoint("API", &self.api_endpoint)?;
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| Error::config(format!("invalid user agent {:?}", self.user_agent)))?;
+        if self.source.is_none() && self.ticket.is_none() {
+            return Err(Error::config("a signature source or a ticket is required"));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| {
+                    Error::config(format!(
+                        "cannot set up the HTTP client: {}",
+                        e.without_url()
+                    ))
+                })?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                login_endpoint,
+                api_endpoint,
+                user_agent,
+                defaults: self.defaults,
+                validate: self.validate,
+                source: self.source,
+                tickets: TicketCache::new(self.ticket),
+            }),
+        })
+    }
+}

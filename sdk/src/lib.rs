@@ -1,0 +1,125 @@
+//! Typed Rust SDK for the client API of Tencent Cloud CME (多媒体创作引擎, Cloud Media
+//! Editing Engine): media management, teams, projects and tasks of a CME platform, called on
+//! behalf of one of your users.
+//!
+//! # How access works
+//!
+//! 1. **Your backend signs.** It holds the Tencent Cloud API key (SecretId/SecretKey) and makes a
+//!    short-lived `Login` signature for a user with [`Signer`]. The key never leaves the backend.
+//! 2. **The client gets the signature** from your backend, through a [`SignatureSource`].
+//! 3. **The client exchanges it for a ticket** (`GET https://open.cme.qcloud.com?signature=…`).
+//!    [`Client`] does this lazily on the first call and caches the ticket.
+//! 4. **The client calls the API with the ticket**
+//!    (`POST https://web-paas-api.cme.qcloud.com/PaaS/<Class>/<Action>?auth=<ticket>`). When the
+//!    service says the ticket is invalid, the client gets a fresh signature, logs in again once for
+//!    all concurrent callers, and replays the call.
+//!
+//! # Backend: making signatures
+//!
+//! ```
+//! use std::time::Duration;
+//! use cme_sdk::Signer;
+//!
+//! let signer = Signer::new("AKIDexampleSecretId", "your-secret-key");
+//! let signature = signer.login("my_platform", "user_001", Duration::from_secs(300));
+//! // Hand `signature.expose_secret()` to the signed-in user's client.
+//! # assert!(!signature.expose_secret().is_empty());
+//! ```
+//!
+//! [`Verifier`] checks signatures exactly as the service does (the emulator uses it).
+//!
+//! # Client: calling the API
+//!
+//! One method per action, grouped by ActionClass; required fields are arguments, optional ones
+//! setters, and replies are typed `Data` structs. Every call returns one [`Error`] type whose
+//! `Display` names the action, the service's code and its message.
+//!
+//! ```no_run
+//! use cme_sdk::{BoxError, Client, Signature, SignatureSource};
+//!
+//! # async fn fetch_signature_from_my_backend() -> Result<String, BoxError> { Ok(String::new()) }
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .signature_source(SignatureSource::from_fn(|| async {
+//!         let signature = fetch_signature_from_my_backend().await?;
+//!         Ok::<_, BoxError>(Signature::from(signature))
+//!     }))
+//!     .build()?;
+//!
+//! match client.material().delete_material("38192156030633420589").send().await {
+//!     Ok(_) => println!("deleted"),
+//!     Err(err) if err.code().is_some() => eprintln!("refused: {err}"),
+//!     Err(err) => return Err(err.into()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Actions the spec does not describe can be called with [`Client::raw`].
+//!
+//! # Reliability
+//!
+//! Calls have default timeouts (connect 5 s, each attempt 30 s, the whole call 90 s) and retry
+//! with exponential backoff and full jitter ([`RetryPolicy`]): connection failures before the
+//! request was sent, HTTP 429/502/503/504 and retryable codes; a request that may have reached
+//! the service only when the action is idempotent. All of it can be set per client
+//! ([`ClientBuilder`]) and per call ([`Call::timeout`], [`Call::retry`]).
+//!
+//! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,
+//! signatures and keys never appear in logs, `Debug` or errors.
+
+pub mod action;
+mod auth;
+mod builder;
+mod call;
+mod client;
+pub mod de;
+mod envelope;
+mod error;
+#[cfg(all(
+    test,
+    any(
+        feature = "material",
+        feature = "project",
+        feature = "task",
+        feature = "team"
+    )
+))]
+mod example_support;
+mod login;
+mod options;
+mod raw;
+mod redact;
+mod retry;
+pub mod signer;
+mod transport;
+pub mod validate;
+pub mod wire;
+
+pub use action::{Action, ActionMeta, Page, Paginated, Retryability, Validate};
+pub use auth::{SignatureSource, Ticket};
+pub use builder::ClientBuilder;
+pub use call::Call;
+pub use client::{Client, DEFAULT_USER_AGENT};
+pub use error::{
+    ApiError, AuthError, BoxError, DecodeError, Error, ErrorKind, HttpError, TimeoutKind,
+    TransportError,
+};
+pub use options::{CallOptions, RetryPolicy};
+pub use raw::RawRequest;
+pub use signer::{Claims, SignAction, SignParams, Signature, Signer, Verifier, VerifyError};
+
+// The generated code (`cargo run -p cme-codegen`) and its re-exports. It is formatted by the
+// generator (prettyplease); rustfmt must not rewrite it, or the freshness check fails.
+#[rustfmt::skip]
+mod generated;
+pub use generated::codes::{self, ErrorCode};
+#[cfg(feature = "material")]
+pub use generated::material;
+#[cfg(feature = "project")]
+pub use generated::project;
+#[cfg(feature = "task")]
+pub use generated::task;
+#[cfg(feature = "team")]
+pub use generated::team;
+pub use generated::types;
+pub use generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};

@@ -1,0 +1,90 @@
+//! One HTTP exchange over reqwest, and the URLs of the service.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::RETRY_AFTER;
+use reqwest::Url;
+
+use crate::action::ActionMeta;
+use crate::error::Error;
+
+/// A reply as read off the wire.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    /// `Retry-After`, when given in seconds.
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Bytes,
+}
+
+/// Sends `request` and reads the whole reply.
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<Reply, reqwest::Error> {
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.bytes().await?;
+    Ok(Reply {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// Parses an endpoint: an absolute `http` or `https` URL.
+pub(crate) fn endpoint(which: &str, url: &str) -> Result<Url, Error> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::config(format!("the {which} endpoint {url:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        return Err(Error::config(format!(
+            "the {which} endpoint {url:?} is not an http(s) URL"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// `<api>/PaaS/<Class>/<Name>?auth=<ticket>`.
+pub(crate) fn action_url(api: &Url, meta: ActionMeta, ticket: &str) -> Url {
+    let mut url = api.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments
+            .pop_if_empty()
+            .extend(["PaaS", meta.class, meta.name]);
+    }
+    url.query_pairs_mut().append_pair("auth", ticket);
+    url
+}
+
+/// `<login>?signature=<signature>`.
+pub(crate) fn login_url(login: &Url, signature: &str) -> Url {
+    let mut url = login.clone();
+    url.query_pairs_mut().append_pair("signature", signature);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_percent_encoded() {
+        let api = endpoint("API", "http://127.0.0.1:9/base/").unwrap();
+        let meta = ActionMeta::new("Material", "DeleteMaterial", false);
+        assert_eq!(
+            action_url(&api, meta, "tf_a+b").as_str(),
+            "http://127.0.0.1:9/base/PaaS/Material/DeleteMaterial?auth=tf_a%2Bb"
+        );
+        let login = endpoint("login", "https://open.cme.qcloud.com").unwrap();
+        assert_eq!(
+            login_url(&login, "fFZm+/2B=").as_str(),
+            "https://open.cme.qcloud.com/?signature=fFZm%2B%2F2B%3D"
+        );
+        assert!(endpoint("API", "ftp://x").is_err());
+        assert!(endpoint("API", "not a url").is_err());
+    }
+}
