@@ -57,10 +57,12 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     for s in &raw.common.structs {
         let at = common_at.item(format!("struct {}", s.name));
         check_type_name(&mut cx, &s.name, &at);
+        let fields = cx.build_fields(&s.fields, &at);
+        cx.check_setters(&fields, &["new"], &at);
         structs.push(StructDef {
             name: s.name.clone(),
             doc: doc(&s.doc),
-            fields: cx.build_fields(&s.fields, &at),
+            fields,
             input: false,
             output: false,
         });
@@ -138,6 +140,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
                 errors: a.errors.clone(),
                 examples: Vec::new(),
             };
+            cx.check_setters(&action.request, CALL_METHODS, &at);
             actions.push((action, a, at));
         }
         let mut built = Vec::new();
@@ -170,6 +173,21 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
         Err(cx.errors)
     }
 }
+
+/// The methods of the SDK's `Call` (sdk/src/call.rs) and the generated constructor `new`: the
+/// setter of an optional request field cannot have these names.
+const CALL_METHODS: &[&str] = &[
+    "new",
+    "map",
+    "request",
+    "into_request",
+    "timeout",
+    "attempt_timeout",
+    "retry",
+    "send",
+    "pages",
+    "items",
+];
 
 fn is_type_name(name: &str) -> bool {
     is_identifier(name) && name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -470,6 +488,19 @@ impl Checker {
             });
         }
         fields
+    }
+
+    /// Refuses optional fields whose setter would clash with a method named in `reserved`.
+    fn check_setters(&mut self, fields: &[Field], reserved: &[&str], at: &Location) {
+        for f in fields
+            .iter()
+            .filter(|f| !f.required && reserved.contains(&f.rust_name.as_str()))
+        {
+            self.errors.push(at.field(format!("field {}", f.name)).error(format!(
+                "the setter `{}` would clash with a generated or `Call` method; give the field a `RustName`",
+                f.rust_name
+            )));
+        }
     }
 
     fn check_pagination(&mut self, action: &Action, at: &Location) {
