@@ -160,6 +160,13 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 breaking: o.pagination.is_some() && n.pagination.is_none(),
             });
         }
+        for code in o.errors.iter().filter(|c| !n.errors.contains(c)) {
+            out.push(Change {
+                subject: subject.clone(),
+                what: format!("no longer documents error {code}"),
+                breaking: false,
+            });
+        }
         for code in n.errors.iter().filter(|c| !o.errors.contains(c)) {
             out.push(Change {
                 subject: subject.clone(),
@@ -220,6 +227,20 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 what: format!("value {:?} added", v.value),
                 breaking: false,
             });
+        }
+        for v in &n.values {
+            if let Some(ov) = o.values.iter().find(|ov| ov.value == v.value) {
+                if ov.variant != v.variant {
+                    out.push(Change {
+                        subject: subject.clone(),
+                        what: format!(
+                            "value {:?} renamed in Rust: {} -> {}",
+                            v.value, ov.variant, v.variant
+                        ),
+                        breaking: true,
+                    });
+                }
+            }
         }
         for v in o
             .values

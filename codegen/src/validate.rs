@@ -10,6 +10,32 @@ use crate::model::*;
 use crate::naming::{is_identifier, pascal_case, snake_case};
 use crate::raw::*;
 
+/// Names a class's module (`sdk::<class>`), cargo feature and `Client` accessor cannot take:
+/// the SDK's own modules and features, and `Client`'s hand-written methods.
+const RESERVED_CLASS_MODULES: &[&str] = &[
+    "action",
+    "api_endpoint",
+    "builder",
+    "codes",
+    "de",
+    "execute",
+    "execute_with",
+    "generated",
+    "login",
+    "login_endpoint",
+    "raw",
+    "server",
+    "signer",
+    "types",
+    "validate",
+    "wire",
+    "current_ticket",
+    "default",
+];
+
+/// The struct the SDK runtime decodes the login reply into, and the field it needs.
+const LOGIN_DATA: (&str, &str) = ("LoginData", "Authorization");
+
 /// The wire value of a successful reply's `Code`.
 pub const SUCCESS: &str = "Success";
 
@@ -95,6 +121,13 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
                 "ActionClass {}: {module:?} is a Rust keyword and cannot name its module",
                 c.name
             )));
+        } else if RESERVED_CLASS_MODULES.contains(&snake_case(&c.name).as_str()) {
+            cx.errors.push(at.error(format!(
+                "ActionClass {}: its module or accessor `{}` would clash with a name the SDK \
+                 already uses",
+                c.name,
+                snake_case(&c.name)
+            )));
         }
         if !class_names.insert(c.name.clone()) {
             cx.errors
@@ -166,6 +199,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     api.classes.sort_by(|a, b| a.name.cmp(&b.name));
     mark_directions(&mut api);
     mark_recursion(&mut api);
+    cx.errors.extend(check_login_data(&api, &common_at));
 
     if cx.errors.is_empty() {
         Ok(api)
@@ -251,6 +285,21 @@ fn mark_directions(api: &mut Api) {
     for s in &mut api.structs {
         s.input = input.contains(&s.name);
         s.output = output.contains(&s.name) || !s.input;
+    }
+}
+
+/// The runtime decodes the login reply into `LoginData`, reading `Authorization` (the ticket).
+fn check_login_data(api: &Api, at: &Location) -> Option<SpecError> {
+    let (name, field) = LOGIN_DATA;
+    let at = at.item(format!("struct {name}"));
+    match api.find_struct(name) {
+        None => Some(at.error(format!(
+            "missing: the SDK decodes the login reply into a struct {name} with a required string field {field}"
+        ))),
+        Some(s) if !s.fields.iter().any(|f| f.name == field && f.ty == TypeRef::String && f.required) => {
+            Some(at.error(format!("needs a required string field {field} (the ticket)")))
+        }
+        Some(_) => None,
     }
 }
 
@@ -745,8 +794,8 @@ impl<'a> Types<'a> {
 fn constraint_errors(c: &Constraints, ty: &TypeRef) -> Vec<String> {
     let mut out = Vec::new();
     let is_list = matches!(ty, TypeRef::List(_));
-    let elem = ty.element();
-    if c.max_length.is_some() && *elem != TypeRef::String {
+    let strings = *ty == TypeRef::String || *ty == TypeRef::List(Box::new(TypeRef::String));
+    if c.max_length.is_some() && !strings {
         out.push("MaxLength applies only to string or list<string> fields".into());
     }
     if c.max_items.is_some() && !is_list {

@@ -10,6 +10,10 @@ use cme_codegen::{load_sources, Api};
 
 const OLD_COMMON: &str = r#"Endpoints: {Login: "https://login.example.invalid", Api: "https://api.example.invalid"}
 Structs:
+  - Name: LoginData
+    Doc: "The login reply."
+    Fields:
+      - {Name: Authorization, Type: string, Required: true, Sensitive: true, Doc: "The ticket."}
   - Name: Owner
     Doc: "An owner."
     Fields:
@@ -58,6 +62,10 @@ Actions:
 
 const NEW_COMMON: &str = r#"Endpoints: {Login: "https://login.example.invalid", Api: "https://api.example.invalid"}
 Structs:
+  - Name: LoginData
+    Doc: "The login reply."
+    Fields:
+      - {Name: Authorization, Type: string, Required: true, Sensitive: true, Doc: "The ticket."}
   - Name: Owner
     Doc: "An owner."
     Fields:
@@ -220,6 +228,7 @@ fn the_reverse_diff_mirrors_it() {
         [
             "action Book/ArchiveBook: added",
             "action Book/DeleteBook request: field Reason removed (required string) [breaking]",
+            "action Book/DeleteBook: no longer documents error ResourceNotFound",
             "action Book/ListBooks request: field Owner made optional [breaking]",
             // Fields in the order of the newer spec, then the removed ones.
             "action Book/ListBooks request: field Genre added (optional Genre)",

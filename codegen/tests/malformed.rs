@@ -10,6 +10,10 @@ const COMMON: &str = r#"Endpoints:
   Api: https://api.example.invalid
 
 Structs:
+  - Name: LoginData
+    Doc: "The login reply."
+    Fields:
+      - {Name: Authorization, Type: string, Required: true, Sensitive: true, Doc: "The ticket."}
   - Name: Owner
     Doc: "An owner."
     Fields:
@@ -152,6 +156,16 @@ const CASES: &[Case] = &[
         name: "missing Endpoints",
         edits: &[("common.yaml", "Endpoints:\n  Login: https://login.example.invalid\n  Api: https://api.example.invalid\n", "")],
         expect: &[("common.yaml: Endpoints", &["missing"])],
+    },
+    Case {
+        name: "no LoginData struct for the login reply",
+        edits: &[("common.yaml", "  - Name: LoginData\n", "  - Name: LoginReply\n")],
+        expect: &[("common.yaml: struct LoginData", &["missing", "Authorization"])],
+    },
+    Case {
+        name: "an ActionClass named like an SDK module",
+        edits: &[("Book.yaml", "ActionClass: Book", "ActionClass: Types")],
+        expect: &[("Book.yaml", &["`types` would clash"])],
     },
     // ---- types
     Case {
@@ -551,12 +565,12 @@ fn invalid_yaml_names_the_file_and_line() {
         "the error should point at the line after the unclosed brace: {e}"
     );
 
-    // A tab in the indentation of common.yaml, line 9.
+    // A tab in the indentation of common.yaml, line 13.
     let sources = apply(&[("common.yaml", "      - {Name: Kind,", "\t- {Name: Kind,")]);
     let errors = errors_of(sources);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].location.file, "common.yaml");
-    assert!(errors[0].message.contains("line 9"), "{}", errors[0]);
+    assert!(errors[0].message.contains("line 13"), "{}", errors[0]);
 }
 
 #[test]

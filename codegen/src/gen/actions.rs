@@ -166,10 +166,17 @@ pub fn client_file(class: &Class) -> TokenStream {
         let args = required.iter().map(|f| ident(&f.rust_name));
         let mut doc = action_doc(class, a);
         doc.push(String::new());
-        doc.push(format!(
-            "Returns a [`Call`] to set optional fields on and `send`; it yields [`{}`].",
-            data_name(a)
-        ));
+        doc.push(if a.request.iter().any(|f| !f.required) {
+            format!(
+                "Returns a [`Call`] to set optional fields on and `send`; it yields [`{}`].",
+                data_name(a)
+            )
+        } else {
+            format!(
+                "Returns a [`Call`] to `send`; it yields [`{}`].",
+                data_name(a)
+            )
+        });
         let doc = docs::attrs(doc);
         let allow = (required.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         quote! {

@@ -18,7 +18,7 @@ pub fn escape(text: &str) -> String {
             continue;
         }
         for c in word.chars() {
-            if matches!(c, '[' | ']' | '<' | '>' | '*' | '`' | '_') {
+            if matches!(c, '[' | ']' | '<' | '>' | '*') {
                 out.push('\\');
             }
             out.push(c);
@@ -60,6 +60,10 @@ pub fn field(field: &Field) -> Vec<String> {
     let mut lines = bilingual(&field.doc);
     let mut facts = constraint_facts(&field.constraints);
     if let Some(d) = &field.default {
+        let d = match d {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
         facts.push(format!("Default: `{d}`."));
     }
     let mut wire = format!("Wire name: `{}`", field.name);
@@ -108,6 +112,6 @@ mod tests {
             escape("[x1,y1] <b> see https://a.b/c."),
             "\\[x1,y1\\] \\<b\\> see <https://a.b/c.>"
         );
-        assert_eq!(escape("VIDEO_EDIT"), "VIDEO\\_EDIT");
+        assert_eq!(escape("VIDEO_EDIT, `Desc`"), "VIDEO_EDIT, `Desc`");
     }
 }

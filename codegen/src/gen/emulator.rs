@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::gen::actions::{action_doc, data_name, request_name};
+use crate::gen::actions::{data_name, request_name};
 use crate::gen::docs;
 use crate::gen::fields::ident;
 use crate::model::Api;
@@ -21,7 +21,12 @@ pub fn service_file(api: &Api) -> TokenStream {
         let method = format_ident!("{}", snake_case(&a.name));
         let req = ident(&request_name(a));
         let data = ident(&data_name(a));
-        let doc = docs::attrs(action_doc(c, a));
+        let mut doc = vec![format!("`{}/{}`: {}", c.name, a.name, docs::escape(&a.doc.en))];
+        if let Some(zh) = &a.doc.zh {
+            doc.push(String::new());
+            doc.push(docs::escape(zh));
+        }
+        let doc = docs::attrs(doc);
         quote! {
             #doc
             fn #method(&self, ctx: &Context, request: cme_sdk::#module::#req) -> Result<cme_sdk::#module::#data, Failure>;

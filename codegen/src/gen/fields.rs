@@ -170,14 +170,15 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
             }
         }
     });
-    let new_doc = if required.is_empty() {
-        " A value with every optional field unset.".to_owned()
-    } else {
-        let names: Vec<_> = required.iter().map(|f| format!("`{}`", f.name)).collect();
-        format!(
+    let names: Vec<_> = required.iter().map(|f| format!("`{}`", f.name)).collect();
+    let has_optional = fields.iter().any(|f| !f.required);
+    let new_doc = match (names.is_empty(), has_optional) {
+        (true, _) => " A value with every optional field unset.".to_owned(),
+        (false, true) => format!(
             " A value with its required fields ({}); set the optional ones with the setters.",
             names.join(", ")
-        )
+        ),
+        (false, false) => format!(" A value with its fields ({}).", names.join(", ")),
     };
     quote! {
         #[doc = #new_doc]

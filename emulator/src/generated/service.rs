@@ -10,10 +10,6 @@ pub trait Service: Send + Sync {
     /// `Material/DeleteMaterial`: Delete a medium.
     ///
     /// 删除媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/50862>
     fn delete_material(
         &self,
         ctx: &Context,
@@ -22,10 +18,6 @@ pub trait Service: Send + Sync {
     /// `Material/ModifyMaterial`: Modify a medium's class, name and tags.
     ///
     /// 修改媒体信息
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.MaterialId`, `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51352>
     fn modify_material(
         &self,
         ctx: &Context,
@@ -34,11 +26,6 @@ pub trait Service: Send + Sync {
     /// `Material/ListMedia`: List the media (basic info) and the sub-classes of one class.
     ///
     /// 获取媒体列表
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `MaterialInfoSet`, total in `MaterialTotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51356>
     fn list_media(
         &self,
         ctx: &Context,
@@ -47,10 +34,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeMaterials`: Get the details of media (partial details supported).
     ///
     /// 获取媒体详情
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51357>
     fn describe_materials(
         &self,
         ctx: &Context,
@@ -59,11 +42,6 @@ pub trait Service: Send + Sync {
     /// `Material/SearchMaterial`: Search media by type, text, tags and more; returns basic info.
     ///
     /// 检索媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `MaterialInfoSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51354>
     fn search_material(
         &self,
         ctx: &Context,
@@ -72,10 +50,6 @@ pub trait Service: Send + Sync {
     /// `Material/ProcessMaterial`: Start AI recognition or subtitle recognition on a video medium.
     ///
     /// 处理媒体
-    ///
-    /// - Not idempotent: never retried once it may have reached the service.
-    /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51353>
     fn process_material(
         &self,
         ctx: &Context,
@@ -84,11 +58,6 @@ pub trait Service: Send + Sync {
     /// `Material/SearchSharedMaterial`: Search the media an authorizer shared with an authorizee.
     ///
     /// 检索共享媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `MaterialInfoSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51355>
     fn search_shared_material(
         &self,
         ctx: &Context,
@@ -97,10 +66,6 @@ pub trait Service: Send + Sync {
     /// `Material/AddMaterialFrameTag`: Add a frame tag to a medium.
     ///
     /// 添加媒体帧标签
-    ///
-    /// - Not idempotent: never retried once it may have reached the service.
-    /// - Documented errors: `InvalidParameterValue`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51367>
     fn add_material_frame_tag(
         &self,
         ctx: &Context,
@@ -109,10 +74,6 @@ pub trait Service: Send + Sync {
     /// `Material/ModifyMaterialFrameTag`: Modify the tags of a frame-tag item.
     ///
     /// 修改媒体帧标签
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51369>
     fn modify_material_frame_tag(
         &self,
         ctx: &Context,
@@ -121,10 +82,6 @@ pub trait Service: Send + Sync {
     /// `Material/DeleteMaterialFrameTag`: Delete a frame-tag item of a medium.
     ///
     /// 删除媒体帧标签
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51370>
     fn delete_material_frame_tag(
         &self,
         ctx: &Context,
@@ -133,10 +90,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeMaterialFrameTag`: Query the frame tags of a medium in a time window.
     ///
     /// 查询媒体帧标签
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51371>
     fn describe_material_frame_tag(
         &self,
         ctx: &Context,
@@ -145,10 +98,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeFaceInMaterial`: Query the face recognition result of a medium.
     ///
     /// 查询人脸识别结果
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51373>
     fn describe_face_in_material(
         &self,
         ctx: &Context,
@@ -157,10 +106,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeMaterialSubtitle`: Query the subtitle (speech) recognition result of a medium in a time window.
     ///
     /// 查询字幕识别结果
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51374>
     fn describe_material_subtitle(
         &self,
         ctx: &Context,
@@ -169,10 +114,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeTextInMaterial`: Query the text (OCR) recognition result of a medium in a time window.
     ///
     /// 查询媒体文本识别结果
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51375>
     fn describe_text_in_material(
         &self,
         ctx: &Context,
@@ -181,10 +122,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeObjectInMaterial`: Query the object recognition result of a medium.
     ///
     /// 查询媒体物体识别结果
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51376>
     fn describe_object_in_material(
         &self,
         ctx: &Context,
@@ -193,10 +130,6 @@ pub trait Service: Send + Sync {
     /// `Material/CreateClass`: Create a class (category) in the media library.
     ///
     /// 创建分类
-    ///
-    /// - Not idempotent: never retried once it may have reached the service.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51362>
     fn create_class(
         &self,
         ctx: &Context,
@@ -205,10 +138,6 @@ pub trait Service: Send + Sync {
     /// `Material/DeleteClass`: Delete a class.
     ///
     /// 删除分类
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51364>
     fn delete_class(
         &self,
         ctx: &Context,
@@ -217,10 +146,6 @@ pub trait Service: Send + Sync {
     /// `Material/DescribeClass`: List the classes of an owner.
     ///
     /// 查询分类
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51365>
     fn describe_class(
         &self,
         ctx: &Context,
@@ -229,10 +154,6 @@ pub trait Service: Send + Sync {
     /// `Material/ModifyClass`: Rename a class or move it to another parent.
     ///
     /// 修改分类
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51363>
     fn modify_class(
         &self,
         ctx: &Context,
@@ -241,10 +162,6 @@ pub trait Service: Send + Sync {
     /// `Material/CreateUploadMaterial`: Apply for an upload: returns the VOD upload signature and the upload context. Upload the file to VOD with the signature, then call FinishUploadMaterial.
     ///
     /// 申请媒体上传
-    ///
-    /// - Not idempotent: never retried once it may have reached the service.
-    /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51360>
     fn create_upload_material(
         &self,
         ctx: &Context,
@@ -253,10 +170,6 @@ pub trait Service: Send + Sync {
     /// `Material/FinishUploadMaterial`: Finish an upload after the file was uploaded to VOD; creates the medium.
     ///
     /// 完成媒体上传
-    ///
-    /// - Not idempotent: never retried once it may have reached the service.
-    /// - Documented errors: `InvalidParameterValue.UploadContext`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51359>
     fn finish_upload_material(
         &self,
         ctx: &Context,
@@ -265,10 +178,6 @@ pub trait Service: Send + Sync {
     /// `Project/AddMaterialToProject`: Add media to a project. Adding media already in the project changes nothing.
     ///
     /// 添加项目媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51432>
     fn add_material_to_project(
         &self,
         ctx: &Context,
@@ -277,10 +186,6 @@ pub trait Service: Send + Sync {
     /// `Project/DeleteMaterialFromProject`: Remove media from a project.
     ///
     /// 删除项目媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51433>
     fn delete_material_from_project(
         &self,
         ctx: &Context,
@@ -289,10 +194,6 @@ pub trait Service: Send + Sync {
     /// `Project/DescribeProjectMaterials`: List the media IDs of a project.
     ///
     /// 查询项目媒体
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51434>
     fn describe_project_materials(
         &self,
         ctx: &Context,
@@ -301,10 +202,6 @@ pub trait Service: Send + Sync {
     /// `Project/DeleteProject`: Delete a project.
     ///
     /// 删除项目
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51435>
     fn delete_project(
         &self,
         ctx: &Context,
@@ -313,10 +210,6 @@ pub trait Service: Send + Sync {
     /// `Project/ModifyProject`: Modify a project's name, description, cover, aspect ratio, or switcher and stream-relay settings.
     ///
     /// 修改项目
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51436>
     fn modify_project(
         &self,
         ctx: &Context,
@@ -325,11 +218,6 @@ pub trait Service: Send + Sync {
     /// `Project/DescribeProjects`: Query projects.
     ///
     /// 查询项目
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `ProjectInfoSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51437>
     fn describe_projects(
         &self,
         ctx: &Context,
@@ -338,11 +226,6 @@ pub trait Service: Send + Sync {
     /// `Project/SearchProject`: Search projects by category and name; returns basic info.
     ///
     /// 搜索项目
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `ProjectBasicInfoSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `InvalidParameterValue`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51438>
     fn search_project(
         &self,
         ctx: &Context,
@@ -351,11 +234,6 @@ pub trait Service: Send + Sync {
     /// `Task/DescribeTasks`: Query tasks.
     ///
     /// 查询任务信息
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `TaskInfoSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51419>
     fn describe_tasks(
         &self,
         ctx: &Context,
@@ -364,10 +242,6 @@ pub trait Service: Send + Sync {
     /// `Task/DeleteTask`: Delete a task.
     ///
     /// 删除任务
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51420>
     fn delete_task(
         &self,
         ctx: &Context,
@@ -376,10 +250,6 @@ pub trait Service: Send + Sync {
     /// `Team/DescribeTeams`: Get the info of teams.
     ///
     /// 查询团队信息
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Documented errors: `InternalError`, `OperationDenied.PermissionDeny`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51507>
     fn describe_teams(
         &self,
         ctx: &Context,
@@ -388,11 +258,6 @@ pub trait Service: Send + Sync {
     /// `Team/DescribeJoinTeams`: List the teams the current (ticket) user has joined.
     ///
     /// 查询加入团队列表
-    ///
-    /// - Idempotent: retried after a timeout or a lost reply.
-    /// - Paginated: `Offset`/`Limit` over `TeamSet`, total in `TotalCount`; see `Call::pages` and `Call::items`.
-    /// - Documented errors: `InvalidParameterValue.Limit`.
-    /// - Reference: <https://cloud.tencent.com/document/product/1156/51508>
     fn describe_join_teams(
         &self,
         ctx: &Context,

@@ -16,7 +16,7 @@ pub enum ErrorCode {
     ///
     /// Code `AuthFailure.SessionInvalid`: session invalid (登录态失效); not retried. The ticket is invalid: the client logs in again once and replays the call.
     AuthFailureSessionInvalid,
-    /// A parameter value is wrong. The service often puts a detail in EnglishMessage, e.g. \`starttime bigger than endtime\` or \`param lack of CategorySet or Name\`.
+    /// A parameter value is wrong. The service often puts a detail in EnglishMessage, e.g. `starttime bigger than endtime` or `param lack of CategorySet or Name`.
     ///
     /// Code `InvalidParameterValue`: invalid parameter value (参数值错误); not retried.
     InvalidParameterValue,
@@ -44,7 +44,7 @@ pub enum ErrorCode {
     ///
     /// Code `OperationDenied.PermissionDeny`: permission denied (权限不足); not retried.
     OperationDeniedPermissionDeny,
-    /// The resource does not exist. For AI result queries EnglishMessage carries a detail, e.g. \`resource not found : no face index\`.
+    /// The resource does not exist. For AI result queries EnglishMessage carries a detail, e.g. `resource not found : no face index`.
     ///
     /// Code `ResourceNotFound`: resource not found (资源不存在); not retried.
     ResourceNotFound,

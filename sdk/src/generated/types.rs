@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p cme-codegen`.
 
 //! Structs and enums shared by several actions (`common.yaml`).
-/// Reply of the login exchange (signature for ticket). Both documented shapes decode into it: the current one (\`Response\` object, with \`TfUid\` and \`RequestId\`) and the old one (\`Data\` object of the \`Code\` envelope, with \`UserId\`).
+/// Reply of the login exchange (signature for ticket). Both documented shapes decode into it: the current one (`Response` object, with `TfUid` and `RequestId`) and the old one (`Data` object of the `Code` envelope, with `UserId`).
 ///
 /// 签名换票据的返回
 #[derive(Clone, PartialEq, serde::Deserialize)]
@@ -21,7 +21,7 @@ pub struct LoginData {
         skip_serializing_if = "Option::is_none"
     )]
     pub app_id: Option<i64>,
-    /// The long-term ticket, sent as \`?auth=\` on every client API call.
+    /// The long-term ticket, sent as `?auth=` on every client API call.
     ///
     /// 长期票据，调用客户端 API 时作为 auth 参数
     ///
@@ -111,7 +111,7 @@ pub struct Entity {
     pub id: String,
 }
 impl Entity {
-    /// A value with its required fields (`Type`, `Id`); set the optional ones with the setters.
+    /// A value with its fields (`Type`, `Id`).
     pub fn new(kind: EntityType, id: impl Into<String>) -> Self {
         Self { kind, id: id.into() }
     }
@@ -131,18 +131,18 @@ impl crate::action::Validate for Entity {
 #[cfg_attr(feature = "server", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SortBy {
-    /// Field to sort by; the allowed fields depend on the action (e.g. \`CreateTime\`).
+    /// Field to sort by; the allowed fields depend on the action (e.g. `CreateTime`).
     ///
     /// 排序字段
     ///
     /// Wire name: `Field`.
     #[serde(rename = "Field")]
     pub field: String,
-    /// Sort direction, default \`Desc\`.
+    /// Sort direction, default `Desc`.
     ///
     /// 排序方式，默认为 Desc
     ///
-    /// Default: `"Desc"`. Wire name: `Order`.
+    /// Default: `Desc`. Wire name: `Order`.
     #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
     pub order: Option<SortOrder>,
 }
@@ -154,11 +154,11 @@ impl SortBy {
             order: None,
         }
     }
-    /// Sets `Order`: Sort direction, default \`Desc\`.
+    /// Sets `Order`: Sort direction, default `Desc`.
     ///
     /// 排序方式，默认为 Desc
     ///
-    /// Default: `"Desc"`. Wire name: `Order`.
+    /// Default: `Desc`. Wire name: `Order`.
     pub fn order(mut self, order: SortOrder) -> Self {
         self.order = Some(order);
         self
@@ -194,7 +194,7 @@ pub struct IntegerRange {
     pub upper_bound: i64,
 }
 impl IntegerRange {
-    /// A value with its required fields (`LowerBound`, `UpperBound`); set the optional ones with the setters.
+    /// A value with its fields (`LowerBound`, `UpperBound`).
     pub fn new(lower_bound: i64, upper_bound: i64) -> Self {
         Self { lower_bound, upper_bound }
     }
@@ -225,7 +225,7 @@ pub struct TimeRange {
     pub end_time: String,
 }
 impl TimeRange {
-    /// A value with its required fields (`StartTime`, `EndTime`); set the optional ones with the setters.
+    /// A value with its fields (`StartTime`, `EndTime`).
     pub fn new(start_time: impl Into<String>, end_time: impl Into<String>) -> Self {
         Self {
             start_time: start_time.into(),
@@ -554,7 +554,7 @@ impl crate::action::Validate for StreamConnectInfoForUpdate {
 #[cfg_attr(feature = "server", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MaterialInfo {
-    /// Basic info. The doc table names it \`MaterialBasicInfo\`; examples and the server use \`BasicInfo\`.
+    /// Basic info. The doc table names it `MaterialBasicInfo`; examples and the server use `BasicInfo`.
     ///
     /// 媒体基本信息
     ///
@@ -734,7 +734,7 @@ pub struct MaterialBasicInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub name: Option<String>,
-    /// Class path, e.g. \`/个人/视频\`.
+    /// Class path, e.g. `/个人/视频`.
     ///
     /// 分类路径
     ///
@@ -1360,7 +1360,7 @@ pub struct MediaMetaData {
         skip_serializing_if = "Option::is_none"
     )]
     pub size: Option<i64>,
-    /// Container, e.g. \`mov,mp4,m4a,3gp,3g2,mj2\`.
+    /// Container, e.g. `mov,mp4,m4a,3gp,3g2,mj2`.
     ///
     /// 容器类型
     ///
@@ -1432,7 +1432,7 @@ pub struct MediaMetaData {
         skip_serializing_if = "Option::is_none"
     )]
     pub rotate: Option<i64>,
-    /// Video streams. The doc table names it \`VideoStreamSet\`.
+    /// Video streams. The doc table names it `VideoStreamSet`.
     ///
     /// 视频流信息
     ///
@@ -1444,7 +1444,7 @@ pub struct MediaMetaData {
         deserialize_with = "crate::de::null_as_default"
     )]
     pub video_stream_info_set: Vec<MediaVideoStreamItem>,
-    /// Audio streams. The doc table names it \`AudioStreamSet\`.
+    /// Audio streams. The doc table names it `AudioStreamSet`.
     ///
     /// 音频流信息
     ///
@@ -1886,7 +1886,7 @@ pub struct FaceInfo {
 #[cfg_attr(feature = "server", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FaceItem {
-    /// Person ID. (The doc example spells the key \`"Id "\` with a trailing space.)
+    /// Person ID. (The doc example spells the key `"Id "` with a trailing space.)
     ///
     /// 人物 ID
     ///
@@ -1972,7 +1972,7 @@ pub struct FaceSegmentItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub end_time_offset: Option<f64>,
-    /// Area \`\[x1, y1, x2, y2\]\`: top-left and bottom-right corners.
+    /// Area `\[x1, y1, x2, y2\]`: top-left and bottom-right corners.
     ///
     /// 区域坐标 \[x1, y1, x2, y2\]，即左上角和右下角坐标
     ///
@@ -2212,7 +2212,7 @@ pub struct TextSegmentItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub text: Option<String>,
-    /// Area \`\[x1, y1, x2, y2\]\`: top-left and bottom-right corners.
+    /// Area `\[x1, y1, x2, y2\]`: top-left and bottom-right corners.
     ///
     /// 区域坐标 \[x1, y1, x2, y2\]，即左上角和右下角坐标
     ///
@@ -2341,7 +2341,7 @@ pub struct ObjectSegmentItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub confidence: Option<f64>,
-    /// Area \`\[x1, y1, x2, y2\]\`: top-left and bottom-right corners.
+    /// Area `\[x1, y1, x2, y2\]`: top-left and bottom-right corners.
     ///
     /// 区域坐标 \[x1, y1, x2, y2\]，即左上角和右下角坐标
     ///
@@ -2856,7 +2856,7 @@ impl<'de> serde::Deserialize<'de> for EntityType {
         crate::wire::deserialize_enum(deserializer)
     }
 }
-/// Media type. The upload accepts VIDEO, AUDIO, IMAGE, STICKER and EFFECT\_VIDEO; searches accept AUDIO, VIDEO and IMAGE.
+/// Media type. The upload accepts VIDEO, AUDIO, IMAGE, STICKER and EFFECT_VIDEO; searches accept AUDIO, VIDEO and IMAGE.
 ///
 /// 媒体类型
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4104,7 +4104,7 @@ impl<'de> serde::Deserialize<'de> for SortOrder {
         crate::wire::deserialize_enum(deserializer)
     }
 }
-/// Type of a media tag (client spelling \`Preset\`, server spelling \`PRESET\`).
+/// Type of a media tag (client spelling `Preset`, server spelling `PRESET`).
 ///
 /// 媒体标签类型
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -30,7 +30,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/50862>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteMaterialData`].
     pub fn delete_material(
         &self,
         material_id: impl Into<String>,
@@ -109,7 +109,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51353>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`ProcessMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`ProcessMaterialData`].
     pub fn process_material(
         &self,
         material_id: impl Into<String>,
@@ -146,7 +146,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51367>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`AddMaterialFrameTagData`].
+    /// Returns a [`Call`] to `send`; it yields [`AddMaterialFrameTagData`].
     pub fn add_material_frame_tag(
         &self,
         material_id: impl Into<String>,
@@ -174,7 +174,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51369>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`ModifyMaterialFrameTagData`].
+    /// Returns a [`Call`] to `send`; it yields [`ModifyMaterialFrameTagData`].
     pub fn modify_material_frame_tag(
         &self,
         material_id: impl Into<String>,
@@ -195,7 +195,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51370>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteMaterialFrameTagData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteMaterialFrameTagData`].
     pub fn delete_material_frame_tag(
         &self,
         material_id: impl Into<String>,
@@ -239,7 +239,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51373>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeFaceInMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeFaceInMaterialData`].
     pub fn describe_face_in_material(
         &self,
         material_id: impl Into<String>,
@@ -254,7 +254,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51374>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeMaterialSubtitleData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeMaterialSubtitleData`].
     pub fn describe_material_subtitle(
         &self,
         material_id: impl Into<String>,
@@ -278,7 +278,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51375>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeTextInMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeTextInMaterialData`].
     pub fn describe_text_in_material(
         &self,
         material_id: impl Into<String>,
@@ -302,7 +302,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51376>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeObjectInMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeObjectInMaterialData`].
     pub fn describe_object_in_material(
         &self,
         material_id: impl Into<String>,
@@ -317,7 +317,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51362>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`CreateClassData`].
+    /// Returns a [`Call`] to `send`; it yields [`CreateClassData`].
     pub fn create_class(
         &self,
         parent_class_id: i64,
@@ -334,7 +334,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51364>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteClassData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteClassData`].
     pub fn delete_class(&self, class_id: i64) -> Call<'c, DeleteClassRequest> {
         Call::new(self.client, DeleteClassRequest::new(class_id))
     }
@@ -378,7 +378,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51360>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`CreateUploadMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`CreateUploadMaterialData`].
     pub fn create_upload_material(
         &self,
         class_id: i64,
@@ -406,7 +406,7 @@ impl<'c> MaterialClient<'c> {
     /// - Documented errors: `InvalidParameterValue.UploadContext`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51359>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`FinishUploadMaterialData`].
+    /// Returns a [`Call`] to `send`; it yields [`FinishUploadMaterialData`].
     pub fn finish_upload_material(
         &self,
         upload_context: impl Into<String>,
@@ -482,7 +482,7 @@ impl Call<'_, DescribeMaterialsRequest> {
     pub fn filter_info(self, filter_info: FilterInfo) -> Self {
         self.map(|r| r.filter_info(filter_info))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\` or \`UpdateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime` or `UpdateTime`.
     ///
     /// 列表排序，Field 可选 CreateTime、UpdateTime
     ///
@@ -554,7 +554,7 @@ impl Call<'_, SearchMaterialRequest> {
     pub fn tags(self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.map(|r| r.tags(tags))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`. Ignored when Text is given (results are ordered by relevance).
+    /// Sets `Sort`: Sort order; Field is `CreateTime`. Ignored when Text is given (results are ordered by relevance).
     ///
     /// 排序方式，Field 可选 CreateTime；指定 Text 时按匹配度排序，该字段无效
     ///
@@ -634,7 +634,7 @@ impl Call<'_, SearchSharedMaterialRequest> {
     ) -> Self {
         self.map(|r| r.preset_tag_ids(preset_tag_ids))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///

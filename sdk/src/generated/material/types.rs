@@ -24,7 +24,7 @@ pub struct DeleteMaterialRequest {
     pub material_id: String,
 }
 impl DeleteMaterialRequest {
-    /// A value with its required fields (`MaterialId`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`).
     pub fn new(material_id: impl Into<String>) -> Self {
         Self {
             material_id: material_id.into(),
@@ -346,7 +346,7 @@ pub struct DescribeMaterialsRequest {
     /// Wire name: `FilterInfo`.
     #[serde(rename = "FilterInfo", default, skip_serializing_if = "Option::is_none")]
     pub filter_info: Option<FilterInfo>,
-    /// Sort order; Field is \`CreateTime\` or \`UpdateTime\`.
+    /// Sort order; Field is `CreateTime` or `UpdateTime`.
     ///
     /// 列表排序，Field 可选 CreateTime、UpdateTime
     ///
@@ -372,7 +372,7 @@ impl DescribeMaterialsRequest {
         self.filter_info = Some(filter_info);
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\` or \`UpdateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime` or `UpdateTime`.
     ///
     /// 列表排序，Field 可选 CreateTime、UpdateTime
     ///
@@ -504,7 +504,7 @@ pub struct SearchMaterialRequest {
     /// Wire name: `Tags`.
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Sort order; Field is \`CreateTime\`. Ignored when Text is given (results are ordered by relevance).
+    /// Sort order; Field is `CreateTime`. Ignored when Text is given (results are ordered by relevance).
     ///
     /// 排序方式，Field 可选 CreateTime；指定 Text 时按匹配度排序，该字段无效
     ///
@@ -615,7 +615,7 @@ impl SearchMaterialRequest {
         self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`. Ignored when Text is given (results are ordered by relevance).
+    /// Sets `Sort`: Sort order; Field is `CreateTime`. Ignored when Text is given (results are ordered by relevance).
     ///
     /// 排序方式，Field 可选 CreateTime；指定 Text 时按匹配度排序，该字段无效
     ///
@@ -768,7 +768,7 @@ impl std::fmt::Debug for ProcessMaterialRequest {
     }
 }
 impl ProcessMaterialRequest {
-    /// A value with its required fields (`MaterialId`, `Definition`, `VerifySign`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `Definition`, `VerifySign`).
     pub fn new(
         material_id: impl Into<String>,
         definition: i64,
@@ -882,7 +882,7 @@ pub struct SearchSharedMaterialRequest {
     /// Wire name: `PresetTagIds`.
     #[serde(rename = "PresetTagIds", default, skip_serializing_if = "Option::is_none")]
     pub preset_tag_ids: Option<Vec<String>>,
-    /// Sort order; Field is \`CreateTime\`.
+    /// Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -984,7 +984,7 @@ impl SearchSharedMaterialRequest {
         self.preset_tag_ids = Some(preset_tag_ids.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -1136,7 +1136,7 @@ pub struct AddMaterialFrameTagRequest {
     /// Wire name: `Tags`.
     #[serde(rename = "Tags")]
     pub tags: Vec<String>,
-    /// Current frame-tag version when changing AI tags; \`manual\` for purely manual tags.
+    /// Current frame-tag version when changing AI tags; `manual` for purely manual tags.
     ///
     /// 修改智能标签时为当前版本号；纯人工标签填 manual
     ///
@@ -1145,7 +1145,7 @@ pub struct AddMaterialFrameTagRequest {
     pub version: String,
 }
 impl AddMaterialFrameTagRequest {
-    /// A value with its required fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`, `Tags`, `Version`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`, `Tags`, `Version`).
     pub fn new(
         material_id: impl Into<String>,
         start_time_offset: f64,
@@ -1227,7 +1227,7 @@ pub struct ModifyMaterialFrameTagRequest {
     pub version: String,
 }
 impl ModifyMaterialFrameTagRequest {
-    /// A value with its required fields (`MaterialId`, `ItemId`, `Tags`, `Version`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `ItemId`, `Tags`, `Version`).
     pub fn new(
         material_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -1292,7 +1292,7 @@ pub struct DeleteMaterialFrameTagRequest {
     pub version: String,
 }
 impl DeleteMaterialFrameTagRequest {
-    /// A value with its required fields (`MaterialId`, `ItemId`, `Version`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `ItemId`, `Version`).
     pub fn new(
         material_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -1429,7 +1429,7 @@ pub struct DescribeFaceInMaterialRequest {
     pub material_id: String,
 }
 impl DescribeFaceInMaterialRequest {
-    /// A value with its required fields (`MaterialId`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`).
     pub fn new(material_id: impl Into<String>) -> Self {
         Self {
             material_id: material_id.into(),
@@ -1494,7 +1494,7 @@ pub struct DescribeMaterialSubtitleRequest {
     pub end_time_offset: f64,
 }
 impl DescribeMaterialSubtitleRequest {
-    /// A value with its required fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`).
     pub fn new(
         material_id: impl Into<String>,
         start_time_offset: f64,
@@ -1565,7 +1565,7 @@ pub struct DescribeTextInMaterialRequest {
     pub end_time_offset: f64,
 }
 impl DescribeTextInMaterialRequest {
-    /// A value with its required fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`, `StartTimeOffset`, `EndTimeOffset`).
     pub fn new(
         material_id: impl Into<String>,
         start_time_offset: f64,
@@ -1622,7 +1622,7 @@ pub struct DescribeObjectInMaterialRequest {
     pub material_id: String,
 }
 impl DescribeObjectInMaterialRequest {
-    /// A value with its required fields (`MaterialId`); set the optional ones with the setters.
+    /// A value with its fields (`MaterialId`).
     pub fn new(material_id: impl Into<String>) -> Self {
         Self {
             material_id: material_id.into(),
@@ -1687,7 +1687,7 @@ pub struct CreateClassRequest {
     pub owner: Entity,
 }
 impl CreateClassRequest {
-    /// A value with its required fields (`ParentClassId`, `Name`, `Owner`); set the optional ones with the setters.
+    /// A value with its fields (`ParentClassId`, `Name`, `Owner`).
     pub fn new(parent_class_id: i64, name: impl Into<String>, owner: Entity) -> Self {
         Self {
             parent_class_id,
@@ -1745,7 +1745,7 @@ pub struct DeleteClassRequest {
     pub class_id: i64,
 }
 impl DeleteClassRequest {
-    /// A value with its required fields (`ClassId`); set the optional ones with the setters.
+    /// A value with its fields (`ClassId`).
     pub fn new(class_id: i64) -> Self {
         Self { class_id }
     }
@@ -1987,9 +1987,9 @@ pub struct CreateUploadMaterialRequest {
     /// Wire name: `ClassId`.
     #[serde(rename = "ClassId")]
     pub class_id: i64,
-    /// Media type: VIDEO, AUDIO, IMAGE, STICKER or EFFECT\_VIDEO.
+    /// Media type: VIDEO, AUDIO, IMAGE, STICKER or EFFECT_VIDEO.
     ///
-    /// 媒体类型，可选 VIDEO、AUDIO、IMAGE、STICKER（贴图）、EFFECT\_VIDEO（特效视频）
+    /// 媒体类型，可选 VIDEO、AUDIO、IMAGE、STICKER（贴图）、EFFECT_VIDEO（特效视频）
     ///
     /// Wire name: `MaterialType`.
     #[serde(rename = "MaterialType")]
@@ -2028,7 +2028,7 @@ impl std::fmt::Debug for CreateUploadMaterialRequest {
     }
 }
 impl CreateUploadMaterialRequest {
-    /// A value with its required fields (`ClassId`, `MaterialType`, `Name`, `Owner`, `VerifySign`); set the optional ones with the setters.
+    /// A value with its fields (`ClassId`, `MaterialType`, `Name`, `Owner`, `VerifySign`).
     pub fn new(
         class_id: i64,
         material_type: MaterialType,
@@ -2120,7 +2120,7 @@ pub struct FinishUploadMaterialRequest {
     pub vod_file_id: String,
 }
 impl FinishUploadMaterialRequest {
-    /// A value with its required fields (`UploadContext`, `VodFileId`); set the optional ones with the setters.
+    /// A value with its fields (`UploadContext`, `VodFileId`).
     pub fn new(
         upload_context: impl Into<String>,
         vod_file_id: impl Into<String>,

@@ -30,7 +30,7 @@ impl<'c> ProjectClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51432>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`AddMaterialToProjectData`].
+    /// Returns a [`Call`] to `send`; it yields [`AddMaterialToProjectData`].
     pub fn add_material_to_project(
         &self,
         project_id: impl Into<String>,
@@ -49,7 +49,7 @@ impl<'c> ProjectClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51433>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteMaterialFromProjectData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteMaterialFromProjectData`].
     pub fn delete_material_from_project(
         &self,
         project_id: impl Into<String>,
@@ -68,7 +68,7 @@ impl<'c> ProjectClient<'c> {
     /// - Documented errors: `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51434>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeProjectMaterialsData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeProjectMaterialsData`].
     pub fn describe_project_materials(
         &self,
         project_id: impl Into<String>,
@@ -83,7 +83,7 @@ impl<'c> ProjectClient<'c> {
     /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51435>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteProjectData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteProjectData`].
     pub fn delete_project(
         &self,
         project_id: impl Into<String>,
@@ -224,7 +224,7 @@ impl Call<'_, DescribeProjectsRequest> {
     pub fn name(self, name: impl Into<String>) -> Self {
         self.map(|r| r.name(name))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -269,7 +269,7 @@ impl Call<'_, SearchProjectRequest> {
     pub fn name(self, name: impl Into<String>) -> Self {
         self.map(|r| r.name(name))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///

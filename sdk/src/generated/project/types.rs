@@ -31,7 +31,7 @@ pub struct AddMaterialToProjectRequest {
     pub material_ids: Vec<String>,
 }
 impl AddMaterialToProjectRequest {
-    /// A value with its required fields (`ProjectId`, `MaterialIds`); set the optional ones with the setters.
+    /// A value with its fields (`ProjectId`, `MaterialIds`).
     pub fn new(
         project_id: impl Into<String>,
         material_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -90,7 +90,7 @@ pub struct DeleteMaterialFromProjectRequest {
     pub material_ids: Vec<String>,
 }
 impl DeleteMaterialFromProjectRequest {
-    /// A value with its required fields (`ProjectId`, `MaterialIds`); set the optional ones with the setters.
+    /// A value with its fields (`ProjectId`, `MaterialIds`).
     pub fn new(
         project_id: impl Into<String>,
         material_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -142,7 +142,7 @@ pub struct DescribeProjectMaterialsRequest {
     pub project_id: String,
 }
 impl DescribeProjectMaterialsRequest {
-    /// A value with its required fields (`ProjectId`); set the optional ones with the setters.
+    /// A value with its fields (`ProjectId`).
     pub fn new(project_id: impl Into<String>) -> Self {
         Self {
             project_id: project_id.into(),
@@ -197,7 +197,7 @@ pub struct DeleteProjectRequest {
     pub project_id: String,
 }
 impl DeleteProjectRequest {
-    /// A value with its required fields (`ProjectId`); set the optional ones with the setters.
+    /// A value with its fields (`ProjectId`).
     pub fn new(project_id: impl Into<String>) -> Self {
         Self {
             project_id: project_id.into(),
@@ -438,7 +438,7 @@ pub struct DescribeProjectsRequest {
     /// At most 30 characters. Wire name: `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Sort order; Field is \`CreateTime\`.
+    /// Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -505,7 +505,7 @@ impl DescribeProjectsRequest {
         self.name = Some(name.into());
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -630,7 +630,7 @@ pub struct SearchProjectRequest {
     /// At most 15 characters. Wire name: `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Sort order; Field is \`CreateTime\`.
+    /// Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -684,7 +684,7 @@ impl SearchProjectRequest {
         self.name = Some(name.into());
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///

@@ -43,7 +43,7 @@ impl<'c> TaskClient<'c> {
     /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51420>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DeleteTaskData`].
+    /// Returns a [`Call`] to `send`; it yields [`DeleteTaskData`].
     pub fn delete_task(
         &self,
         task_id: impl Into<String>,
@@ -106,7 +106,7 @@ impl Call<'_, DescribeTasksRequest> {
     pub fn status_set(self, status_set: impl IntoIterator<Item = TaskStatus>) -> Self {
         self.map(|r| r.status_set(status_set))
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///

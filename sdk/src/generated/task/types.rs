@@ -58,7 +58,7 @@ pub struct DescribeTasksRequest {
     /// Wire name: `StatusSet`.
     #[serde(rename = "StatusSet", default, skip_serializing_if = "Option::is_none")]
     pub status_set: Option<Vec<TaskStatus>>,
-    /// Sort order; Field is \`CreateTime\`.
+    /// Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -158,7 +158,7 @@ impl DescribeTasksRequest {
         self.status_set = Some(status_set.into_iter().collect());
         self
     }
-    /// Sets `Sort`: Sort order; Field is \`CreateTime\`.
+    /// Sets `Sort`: Sort order; Field is `CreateTime`.
     ///
     /// 排序方式，Field 可选 CreateTime
     ///
@@ -274,7 +274,7 @@ pub struct DeleteTaskRequest {
     pub task_id: String,
 }
 impl DeleteTaskRequest {
-    /// A value with its required fields (`TaskId`); set the optional ones with the setters.
+    /// A value with its fields (`TaskId`).
     pub fn new(task_id: impl Into<String>) -> Self {
         Self { task_id: task_id.into() }
     }

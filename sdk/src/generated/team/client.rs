@@ -30,7 +30,7 @@ impl<'c> TeamClient<'c> {
     /// - Documented errors: `InternalError`, `OperationDenied.PermissionDeny`.
     /// - Reference: <https://cloud.tencent.com/document/product/1156/51507>
     ///
-    /// Returns a [`Call`] to set optional fields on and `send`; it yields [`DescribeTeamsData`].
+    /// Returns a [`Call`] to `send`; it yields [`DescribeTeamsData`].
     pub fn describe_teams(
         &self,
         team_ids: impl IntoIterator<Item = impl Into<String>>,

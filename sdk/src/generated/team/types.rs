@@ -24,7 +24,7 @@ pub struct DescribeTeamsRequest {
     pub team_ids: Vec<String>,
 }
 impl DescribeTeamsRequest {
-    /// A value with its required fields (`TeamIds`); set the optional ones with the setters.
+    /// A value with its fields (`TeamIds`).
     pub fn new(team_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self {
             team_ids: team_ids.into_iter().map(Into::into).collect(),
