@@ -1,0 +1,344 @@
+//! Settings of an emulator: the builder of the library API and the config file of the binary.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::fixture::{Fixture, FixtureError};
+use crate::server::{self, RunningEmulator};
+
+/// SecretId of the demo API key (the default).
+pub const DEMO_SECRET_ID: &str = "AKIDcmeEmulatorDemoSecretId00000000";
+/// SecretKey of the demo API key (the default).
+pub const DEMO_SECRET_KEY: &str = "cmeEmulatorDemoSecretKey0123456789";
+/// The default platform; the demo fixture is loaded into it.
+pub const DEMO_PLATFORM: &str = "cme_demo";
+/// Demo user: owner of the demo team, with personal classes, media and projects.
+pub const DEMO_USER_ID: &str = "user_alice";
+/// Demo user: a member of the demo team, with a little of their own.
+pub const DEMO_MEMBER_ID: &str = "user_bob";
+/// Demo user: not in the demo team; shares their media with it.
+pub const DEMO_OUTSIDER_ID: &str = "user_carol";
+/// The demo team (owner `user_alice`, member `user_bob`).
+pub const DEMO_TEAM_ID: &str = "cmetid_5f8a9c2e1b3d4e6f7a8b9c0d";
+/// A demo video of `user_alice` (海边日落, 62.5 s, 1920×1080), in her class `/视频/旅行`.
+pub const DEMO_MATERIAL_ID: &str = "38192156030633420589";
+/// A demo project of `user_alice` (海边旅行 vlog).
+pub const DEMO_PROJECT_ID: &str = "cmepid_5fbb72524e70c2000192d4ed";
+/// Where the binary listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8686";
+/// Default ticket lifetime: 24 hours.
+pub const DEFAULT_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Default run time of a `ProcessMaterial` task: 3 seconds.
+pub const DEFAULT_TASK_DURATION: Duration = Duration::from_secs(3);
+/// Default largest request body: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Which login reply shape to serve (the docs show two).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginShape {
+    /// `{"Response": {"AppId", "Authorization", "Platform", "RequestId", "TfUid"}}`; failures
+    /// `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` (the current docs).
+    #[default]
+    Current,
+    /// `{"Code": "Success", "Message", "EnglishMessage", "Data": {"AppId", "Platform", "UserId",
+    /// "Authorization"}}`; failures `{"Code": "SignatureVerifyFail", ...}` (older docs).
+    Legacy,
+}
+
+impl FromStr for LoginShape {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "current" => Ok(Self::Current),
+            "legacy" => Ok(Self::Legacy),
+            other => Err(format!("login shape {other:?} is not current or legacy")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LoginShape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The fixture is inconsistent (an unknown owner, a duplicate ID, a bad value...).
+    Fixture(FixtureError),
+    /// A setting is invalid.
+    Config(String),
+    /// The address could not be bound.
+    Bind(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Fixture(e) => write!(f, "{e}"),
+            StartError::Config(e) => write!(f, "invalid setting: {e}"),
+            StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Fixture(e) => Some(e),
+            StartError::Config(_) => None,
+            StartError::Bind(e) => Some(e),
+        }
+    }
+}
+
+/// Entry point of the library API: `Emulator::builder()...start().await`.
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: the demo credentials, platform and fixture, on
+    /// `127.0.0.1:0` (an ephemeral port).
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Settings of an emulator; [`start`](Self::start) runs it.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    pub(crate) listen: SocketAddr,
+    pub(crate) keys: Vec<(String, String)>,
+    pub(crate) platform: String,
+    pub(crate) ticket_lifetime: Duration,
+    pub(crate) task_duration: Duration,
+    pub(crate) login_shape: LoginShape,
+    pub(crate) fixture: Fixture,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) clock_skew: Duration,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            keys: vec![(DEMO_SECRET_ID.to_owned(), DEMO_SECRET_KEY.to_owned())],
+            platform: DEMO_PLATFORM.to_owned(),
+            ticket_lifetime: DEFAULT_TICKET_LIFETIME,
+            task_duration: DEFAULT_TASK_DURATION,
+            login_shape: LoginShape::Current,
+            fixture: Fixture::demo(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            clock_skew: Duration::from_secs(60),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on (default `127.0.0.1:0`: an ephemeral port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The API key signatures must be made with (replaces the demo key).
+    pub fn secret(mut self, secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        self.keys = vec![(secret_id.into(), secret_key.into())];
+        self
+    }
+
+    /// Accepts another API key as well.
+    pub fn add_secret(
+        mut self,
+        secret_id: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Self {
+        self.keys.push((secret_id.into(), secret_key.into()));
+        self
+    }
+
+    /// The platform name of the fixture's unnamed platform (default [`DEMO_PLATFORM`]).
+    pub fn platform(mut self, name: impl Into<String>) -> Self {
+        self.platform = name.into();
+        self
+    }
+
+    /// How long a ticket stays valid (default 24 hours).
+    pub fn ticket_lifetime(mut self, lifetime: Duration) -> Self {
+        self.ticket_lifetime = lifetime;
+        self
+    }
+
+    /// How long a `ProcessMaterial` task runs before it succeeds (default 3 seconds).
+    pub fn task_duration(mut self, duration: Duration) -> Self {
+        self.task_duration = duration;
+        self
+    }
+
+    /// The login reply shape (default [`LoginShape::Current`]).
+    pub fn login_shape(mut self, shape: LoginShape) -> Self {
+        self.login_shape = shape;
+        self
+    }
+
+    /// The data to start with (default [`Fixture::demo`]).
+    pub fn fixture(mut self, fixture: Fixture) -> Self {
+        self.fixture = fixture;
+        self
+    }
+
+    /// The largest request body accepted (default 1 MiB); larger ones get
+    /// `RequestSizeLimitExceeded`.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// How far a signer's clock may be off (default 60 seconds).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
+    /// Applies a config file's settings (those it sets).
+    pub fn config(mut self, config: &FileConfig) -> Result<Self, StartError> {
+        if let Some(listen) = config.listen {
+            self.listen = listen;
+        }
+        if let (Some(id), Some(key)) = (&config.secret_id, &config.secret_key) {
+            self = self.secret(id.clone(), key.clone());
+        }
+        if let Some(platform) = &config.platform {
+            self.platform = platform.clone();
+        }
+        if let Some(path) = &config.fixture {
+            self.fixture = Fixture::from_file(path).map_err(StartError::Fixture)?;
+        }
+        if let Some(secs) = config.ticket_lifetime {
+            self.ticket_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(secs) = config.task_duration {
+            self.task_duration = Duration::try_from_secs_f64(secs).map_err(|_| {
+                StartError::Config(format!("task duration {secs} is not a number of seconds"))
+            })?;
+        }
+        if let Some(shape) = config.login_shape {
+            self.login_shape = shape;
+        }
+        if let Some(bytes) = config.max_body_bytes {
+            self.max_body_bytes = bytes;
+        }
+        Ok(self)
+    }
+
+    /// Binds the address and serves in the background on the current tokio runtime.
+    pub async fn start(self) -> Result<RunningEmulator, StartError> {
+        server::start(self).await
+    }
+}
+
+/// The binary's config file (`--config FILE`, JSON); command-line flags override it.
+///
+/// ```json
+/// {
+///   "listen": "127.0.0.1:8686",
+///   "secret-id": "AKID...",
+///   "secret-key": "...",
+///   "platform": "my_platform",
+///   "fixture": "fixtures/mine.json",
+///   "ticket-lifetime": 86400,
+///   "task-duration": 3,
+///   "login-shape": "current",
+///   "max-body-bytes": 1048576
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// SecretId (with `secret-key`).
+    pub secret_id: Option<String>,
+    /// SecretKey (with `secret-id`).
+    pub secret_key: Option<String>,
+    /// Platform name.
+    pub platform: Option<String>,
+    /// Fixture file, relative to the config file.
+    pub fixture: Option<PathBuf>,
+    /// Ticket lifetime, seconds.
+    pub ticket_lifetime: Option<u64>,
+    /// Processing time of a task, seconds.
+    pub task_duration: Option<f64>,
+    /// `current` or `legacy`.
+    pub login_shape: Option<LoginShape>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: Option<usize>,
+}
+
+impl FileConfig {
+    /// Reads a config file; a relative `fixture` path is resolved against the file's folder.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, FixtureError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+        let de = &mut serde_json::Deserializer::from_str(&text);
+        let mut config: Self = serde_path_to_error::deserialize(de)
+            .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+        if let (Some(fixture), Some(dir)) = (&config.fixture, path.parent()) {
+            if fixture.is_relative() {
+                config.fixture = Some(dir.join(fixture));
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_shapes_parse() {
+        assert_eq!("Legacy".parse::<LoginShape>(), Ok(LoginShape::Legacy));
+        assert_eq!("current".parse::<LoginShape>(), Ok(LoginShape::Current));
+        assert!("new".parse::<LoginShape>().is_err());
+    }
+
+    #[test]
+    fn config_file_applies() {
+        let dir = std::env::temp_dir().join(format!("cme-emulator-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("f.json"), r#"{"Platforms":[{"Name":"other"}]}"#).expect("write");
+        let path = dir.join("c.json");
+        std::fs::write(
+            &path,
+            r#"{"platform":"p1","fixture":"f.json","ticket-lifetime":5,"login-shape":"legacy","secret-id":"a","secret-key":"b"}"#,
+        )
+        .expect("write");
+        let config = FileConfig::from_file(&path).expect("config");
+        let builder = Emulator::builder().config(&config).expect("applies");
+        assert_eq!(builder.platform, "p1");
+        assert_eq!(builder.ticket_lifetime, Duration::from_secs(5));
+        assert_eq!(builder.login_shape, LoginShape::Legacy);
+        assert_eq!(builder.keys, vec![("a".to_owned(), "b".to_owned())]);
+        assert_eq!(builder.fixture.platforms[0].name.as_deref(), Some("other"));
+        std::fs::write(&path, r#"{"platfrom":"x"}"#).expect("write");
+        assert!(FileConfig::from_file(&path).is_err());
+        let nan = FileConfig {
+            task_duration: Some(f64::NAN),
+            ..FileConfig::default()
+        };
+        assert!(Emulator::builder().config(&nan).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

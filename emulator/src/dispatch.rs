@@ -1,0 +1,297 @@
+//! What the generated router needs: the request [`Context`], the [`Failure`] an action answers
+//! with, and [`handle`], which decodes and validates a body, runs the action and encodes its
+//! `Data`.
+
+use std::time::SystemTime;
+
+use cme_sdk::validate::{ValidationError, Validator};
+use cme_sdk::{ErrorCode, Validate};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Who makes a request, on which platform, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The platform of the ticket.
+    pub platform: String,
+    /// The user of the ticket.
+    pub user_id: String,
+    /// When the request arrived.
+    pub now: SystemTime,
+}
+
+impl Context {
+    /// A context for `user_id` on `platform`, now.
+    pub fn new(platform: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            platform: platform.into(),
+            user_id: user_id.into(),
+            now: SystemTime::now(),
+        }
+    }
+
+    /// The request time in Unix seconds.
+    pub fn unix_secs(&self) -> i64 {
+        crate::time::unix_secs(self.now)
+    }
+
+    /// The request time in Unix milliseconds.
+    pub fn unix_millis(&self) -> i64 {
+        crate::time::unix_millis(self.now)
+    }
+}
+
+/// A refused request: the error envelope to send (`Code`, `Message`, `EnglishMessage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    code: ErrorCode,
+    message: String,
+    english_message: String,
+    before_action: bool,
+}
+
+impl Failure {
+    /// A failure with the code's documented messages.
+    pub fn new(code: ErrorCode) -> Self {
+        let message = code.message_zh().unwrap_or("错误").to_owned();
+        let english_message = code
+            .message_en()
+            .map_or_else(|| code.as_str().to_owned(), str::to_owned);
+        Self {
+            code,
+            message,
+            english_message,
+            before_action: false,
+        }
+    }
+
+    /// Replaces the English message with a precise detail (the service does this too, e.g.
+    /// `starttime bigger than endtime`).
+    pub fn detail(mut self, english: impl Into<String>) -> Self {
+        self.english_message = english.into();
+        self
+    }
+
+    /// `InvalidAction`: no action `class/action`.
+    pub fn unknown_action(class: &str, action: &str) -> Self {
+        Self::new(ErrorCode::InvalidAction)
+            .detail(format!("invalid action: no action {class}/{action}"))
+            .refused()
+    }
+
+    /// Marks a failure found before the action ran (the request never reached it).
+    fn refused(mut self) -> Self {
+        self.before_action = true;
+        self
+    }
+
+    /// The failure for a body that does not decode into the request: invalid JSON
+    /// (`InvalidParameter`), a missing field (`MissingParameter`) or a wrong type
+    /// (`InvalidParameter`), naming the field's path.
+    pub fn from_decode(error: &serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let inner = error.inner();
+        let text = inner.to_string();
+        let message = text
+            .rfind(" at line ")
+            .map_or(text.as_str(), |at| &text[..at]);
+        let path = error.path().to_string();
+        let failure = if inner.is_syntax() || inner.is_eof() {
+            Self::new(ErrorCode::InvalidParameter).detail(format!("invalid JSON body: {text}"))
+        } else if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            let field = if path == "." {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            };
+            Self::new(ErrorCode::MissingParameter)
+                .detail(format!("missing required parameter {field}"))
+        } else if path == "." {
+            Self::new(ErrorCode::InvalidParameter)
+                .detail(format!("the request body must be a JSON object: {message}"))
+        } else {
+            Self::new(ErrorCode::InvalidParameter)
+                .detail(format!("invalid parameter {path}: {message}"))
+        };
+        failure.refused()
+    }
+
+    /// The failure for a request that breaks the documented constraints:
+    /// `InvalidParameterValue.Limit` when `Limit` is out of range, else `InvalidParameterValue`,
+    /// naming every field and its problem.
+    pub fn from_validation(error: &ValidationError) -> Self {
+        let code = if error.violations().iter().any(|v| v.field == "Limit") {
+            ErrorCode::InvalidParameterValueLimit
+        } else {
+            ErrorCode::InvalidParameterValue
+        };
+        Self::new(code)
+            .detail(format!("invalid parameter value: {error}"))
+            .refused()
+    }
+
+    /// The error code.
+    pub fn code(&self) -> &ErrorCode {
+        &self.code
+    }
+
+    /// The Chinese `Message`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The `EnglishMessage`.
+    pub fn english_message(&self) -> &str {
+        &self.english_message
+    }
+
+    /// Whether the action ran (false when the request was refused before reaching it).
+    pub fn reached_action(&self) -> bool {
+        !self.before_action
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.english_message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Decodes `body` into the request `R` (an empty body is `{}`), validates it strictly (unknown
+/// enum values are violations), runs `f`, and encodes its `Data`; a `Data` with no fields gives
+/// `Value::Null`, which the envelope leaves out.
+pub fn handle<R, D>(body: &[u8], f: impl FnOnce(R) -> Result<D, Failure>) -> Result<Value, Failure>
+where
+    R: DeserializeOwned + Validate,
+    D: Serialize,
+{
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let failure = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(e) => {
+                Failure::new(ErrorCode::InvalidParameter).detail(format!("invalid JSON body: {e}"))
+            }
+            Ok(_) => Failure::new(ErrorCode::InvalidParameter)
+                .detail("the request body must be a JSON object"),
+        };
+        return Err(failure.refused());
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let request: R =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| Failure::from_decode(&e))?;
+    de.end().map_err(|e| {
+        Failure::new(ErrorCode::InvalidParameter)
+            .detail(format!("invalid JSON body: {e}"))
+            .refused()
+    })?;
+    Validator::check(&request, true).map_err(|e| Failure::from_validation(&e))?;
+    let data = f(request)?;
+    match serde_json::to_value(&data) {
+        Ok(Value::Object(map)) if map.is_empty() => Ok(Value::Null),
+        Ok(value) => Ok(value),
+        Err(e) => Err(Failure::new(ErrorCode::InternalError).detail(format!("system error: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cme_sdk::material::{
+        CreateClassData, CreateClassRequest, DeleteMaterialData, ListMediaRequest,
+    };
+
+    fn run<R: DeserializeOwned + Validate>(body: &str) -> Result<Value, Failure> {
+        handle(body.as_bytes(), |_: R| Ok(DeleteMaterialData::default()))
+    }
+
+    #[test]
+    fn decodes_validates_and_encodes() {
+        let ok = run::<ListMediaRequest>(
+            r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"PERSON","Id":"u"}}"#,
+        );
+        assert_eq!(ok, Ok(Value::Null));
+        let mut data = CreateClassData::default();
+        data.class_id = 12;
+        let value = handle(
+            br#"{"ParentClassId":9,"Name":"a","Owner":{"Type":"PERSON","Id":"u"}}"#,
+            |r: CreateClassRequest| {
+                assert_eq!(r.name, "a");
+                Ok(data)
+            },
+        );
+        assert_eq!(value, Ok(serde_json::json!({"ClassId": 12})));
+    }
+
+    #[test]
+    fn names_the_problem() {
+        let cases = [
+            ("{not json", "InvalidParameter", "invalid JSON body"),
+            ("[1]", "InvalidParameter", "must be a JSON object"),
+            (
+                r#"{"Platform":"p","ClassId":9}"#,
+                "MissingParameter",
+                "Owner",
+            ),
+            (
+                r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"PERSON"}}"#,
+                "MissingParameter",
+                "Owner.Id",
+            ),
+            (
+                r#"{"Platform":"p","ClassId":"x","Owner":{"Type":"PERSON","Id":"u"}}"#,
+                "InvalidParameter",
+                "ClassId",
+            ),
+            (
+                r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"PERSON","Id":"u"},"Limit":31}"#,
+                "InvalidParameterValue.Limit",
+                "Limit: 31",
+            ),
+            (
+                r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"ROBOT","Id":"u"}}"#,
+                "InvalidParameterValue",
+                "Owner.Type",
+            ),
+            (
+                r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"PERSON","Id":"u"}} x"#,
+                "InvalidParameter",
+                "trailing",
+            ),
+        ];
+        for (body, code, detail) in cases {
+            let failure = run::<ListMediaRequest>(body).expect_err(body);
+            assert_eq!(failure.code().as_str(), code, "{body}");
+            assert!(
+                failure.english_message().contains(detail),
+                "{body}: {failure}"
+            );
+            assert!(!failure.reached_action());
+        }
+    }
+
+    #[test]
+    fn failures_carry_documented_messages() {
+        let f = Failure::new(ErrorCode::OperationDeniedPermissionDeny);
+        assert_eq!(
+            (f.message(), f.english_message()),
+            ("权限不足", "permission denied")
+        );
+        let f = f.detail("not yours");
+        assert_eq!(f.english_message(), "not yours");
+        assert!(f.reached_action());
+        assert_eq!(
+            Failure::unknown_action("A", "B").code(),
+            &ErrorCode::InvalidAction
+        );
+    }
+}
