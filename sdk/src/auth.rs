@@ -206,8 +206,13 @@ impl TicketCache {
         (ticket, slot.generation)
     }
 
-    /// Records a failed login for the callers waiting on it; the caller holds the gate.
+    /// Records a failed login for the callers waiting on it; the caller holds the gate. A timeout
+    /// is not shared: it comes from the failed caller's own time limit, and a waiter with more
+    /// time logs in itself.
     fn record_failure(&self, err: Error) -> Error {
+        if err.is_timeout() {
+            return err;
+        }
         let mut slot = self.slot();
         slot.failures += 1;
         slot.last_failure = Some(err.clone());

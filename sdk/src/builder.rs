@@ -142,15 +142,20 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| {
+            None => {
+                let local = transport::is_loopback(&login_endpoint)
+                    && transport::is_loopback(&api_endpoint);
+                let builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+                // A system proxy (HTTP_PROXY) never serves this machine: an emulator on
+                // loopback is reached directly.
+                let builder = if local { builder.no_proxy() } else { builder };
+                builder.build().map_err(|e| {
                     Error::config(format!(
                         "cannot set up the HTTP client: {}",
                         e.without_url()
                     ))
-                })?,
+                })?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {

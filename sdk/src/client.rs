@@ -201,7 +201,9 @@ impl Client {
         let mut logged_in_again = false;
         loop {
             let ticket = self.inner.tickets.get(stale, operation, || async {
-                let data = self.exchange(operation, budget, retry).await?;
+                // Boxed: the login is rare, and its large state would otherwise be inlined into
+                // (and copied with) every call's future.
+                let data = Box::pin(self.exchange(operation, budget, retry)).await?;
                 Ok(Ticket::new(data.authorization))
             });
             let (ticket, generation) = budget.within(operation, ticket).await?;

@@ -13,8 +13,16 @@ use crate::validate::ValidationError;
 /// A boxed error, as returned by a signature callback.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// HTTP statuses that are retried whatever the body says.
-const RETRY_STATUSES: [u16; 4] = [429, 502, 503, 504];
+/// Whether an HTTP status calls for a retry, whatever the body says. 429 and 503 refuse the
+/// request before it runs; a gateway's 502 or 504 may come after the service ran it, so those
+/// are retried only for idempotent actions.
+fn status_retryable(status: u16, operation: Operation) -> bool {
+    match status {
+        429 | 503 => true,
+        502 | 504 => operation.idempotent(),
+        _ => false,
+    }
+}
 
 /// A failed call. `Display` names the action and, for errors of the service, its code and
 /// message; the ticket, signatures and keys never appear in it, in `Debug` or in the source chain.
@@ -278,7 +286,7 @@ impl Error {
         api: ApiError,
         retry_after: Option<Duration>,
     ) -> Self {
-        let retryable = RETRY_STATUSES.contains(&api.http_status)
+        let retryable = status_retryable(api.http_status, operation)
             || match api.code.retry() {
                 Retryability::Always => true,
                 Retryability::IfIdempotent => operation.idempotent(),
@@ -332,7 +340,7 @@ impl Error {
         retry_after: Option<Duration>,
     ) -> Self {
         let kind = ErrorKind::Http(HttpError { status, snippet });
-        let mut err = Self::new(operation, kind, RETRY_STATUSES.contains(&status));
+        let mut err = Self::new(operation, kind, status_retryable(status, operation));
         err.0.retry_after = retry_after;
         err
     }
@@ -412,7 +420,7 @@ impl Error {
     }
 
     /// Whether trying again may succeed and is safe: connection failures before sending, HTTP
-    /// 429/502/503/504, retryable codes, and (for idempotent actions) timeouts and resets.
+    /// 429/503, retryable codes, and (for idempotent actions) 502/504, timeouts and resets.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
     }

@@ -60,8 +60,9 @@
 //!
 //! Calls have default timeouts (connect 5 s, each attempt 30 s, the whole call 90 s) and retry
 //! with exponential backoff and full jitter ([`RetryPolicy`]): connection failures before the
-//! request was sent, HTTP 429/502/503/504 and retryable codes; a request that may have reached
-//! the service only when the action is idempotent. All of it can be set per client
+//! request was sent, HTTP 429/503 and retryable codes; a request that may have reached the
+//! service (a timeout, a reset, a gateway's 502/504) only when the action is idempotent. All of
+//! it can be set per client
 //! ([`ClientBuilder`]) and per call ([`Call::timeout`], [`Call::retry`]).
 //!
 //! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,
@@ -123,3 +124,14 @@ pub use generated::task;
 pub use generated::team;
 pub use generated::types;
 pub use generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
+
+/// Hooks for this workspace's benchmarks (`tests/benches`); not part of the API: they may
+/// change or go away in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// Reads a successful (HTTP 200) reply body of action `A` exactly as a call does: the
+    /// envelope, its `Code`, then the typed `Data`.
+    pub fn decode_reply<A: crate::Action>(body: bytes::Bytes) -> Result<A::Data, crate::Error> {
+        crate::envelope::decode_reply::<A>(body)
+    }
+}

@@ -65,10 +65,12 @@ impl<'c> RawRequest<'c> {
     pub async fn send(self) -> Result<Value, Error> {
         let body = serde_json::to_vec(&self.body)
             .map_err(|e| Error::encode(Operation::Action(self.meta), &e))?;
-        let (payload, _) = self
+        let (payload, attempts) = self
             .client
             .call_raw(self.meta, Bytes::from(body), &self.options)
             .await?;
-        Ok(payload.data.unwrap_or(Value::Null))
+        payload
+            .into_json(Operation::Action(self.meta))
+            .map_err(|e| e.with_attempts(attempts))
     }
 }

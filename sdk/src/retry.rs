@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
+
 use tokio::time::Instant;
 
 use crate::error::{Error, Operation, TimeoutKind};
@@ -28,22 +30,26 @@ impl Budget {
     }
 
     /// Runs `fut` within the whole call's budget.
-    pub(crate) async fn within<T>(
+    ///
+    /// Not an `async fn`: one would hold `fut` twice in its state (as the argument and inside
+    /// the timeout), doubling the size of every call's future, which is then copied around.
+    pub(crate) fn within<T>(
         &self,
         operation: Operation,
         fut: impl Future<Output = Result<T, Error>>,
-    ) -> Result<T, Error> {
-        tokio::time::timeout_at(self.deadline, fut)
-            .await
-            .unwrap_or_else(|_| Err(Error::timeout(operation, TimeoutKind::Call(self.total))))
+    ) -> impl Future<Output = Result<T, Error>> {
+        let total = self.total;
+        tokio::time::timeout_at(self.deadline, fut).map(move |result| {
+            result.unwrap_or_else(|_| Err(Error::timeout(operation, TimeoutKind::Call(total))))
+        })
     }
 
-    /// Runs one attempt `fut` within the attempt limit and the call's budget.
-    pub(crate) async fn attempt<T>(
+    /// Runs one attempt `fut` within the attempt limit and the call's budget (counted from now).
+    pub(crate) fn attempt<T>(
         &self,
         operation: Operation,
         fut: impl Future<Output = Result<T, Error>>,
-    ) -> Result<T, Error> {
+    ) -> impl Future<Output = Result<T, Error>> {
         let now = Instant::now();
         let attempt_deadline = now
             .checked_add(self.per_attempt)
@@ -54,8 +60,7 @@ impl Budget {
             (self.deadline, TimeoutKind::Call(self.total))
         };
         tokio::time::timeout_at(until, fut)
-            .await
-            .unwrap_or_else(|_| Err(Error::timeout(operation, kind)))
+            .map(move |result| result.unwrap_or_else(|_| Err(Error::timeout(operation, kind))))
     }
 }
 

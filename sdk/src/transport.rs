@@ -48,6 +48,19 @@ pub(crate) fn endpoint(which: &str, url: &str) -> Result<Url, Error> {
     Ok(parsed)
 }
 
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `::1`): no proxy serves
+/// such a host, so the client does not use the system proxy for it.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 /// `<api>/PaaS/<Class>/<Name>?auth=<ticket>`.
 pub(crate) fn action_url(api: &Url, meta: ActionMeta, ticket: &str) -> Url {
     let mut url = api.clone();
@@ -70,6 +83,25 @@ pub(crate) fn login_url(login: &Url, signature: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for url in [
+            "http://127.0.0.1:8686",
+            "http://localhost/",
+            "http://[::1]:80",
+            "http://127.8.0.1",
+        ] {
+            assert!(is_loopback(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in [
+            "https://web-paas-api.cme.qcloud.com",
+            "http://10.0.0.1",
+            "http://localhost.example",
+        ] {
+            assert!(!is_loopback(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
 
     #[test]
     fn urls_are_percent_encoded() {
