@@ -57,25 +57,10 @@ pub trait Paginated: Action + Clone {
     fn offset(&self) -> i64;
     /// Sets the offset of the next page.
     fn set_offset(&mut self, offset: i64);
-    /// Splits a page's `Data` into its items and the total count, when the reply has one.
-    fn into_page(data: Self::Data) -> Page<Self::Item>;
-}
-
-/// One page of a [`Paginated`] action.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Page<T> {
-    /// The page's items.
-    pub items: Vec<T>,
-    /// The total number of items over all pages, when the service says.
-    pub total: Option<i64>,
-}
-
-impl<T> Page<T> {
-    /// A page of `items` with an optional `total`.
-    pub fn new(items: Vec<T>, total: Option<i64>) -> Self {
-        Self { items, total }
-    }
+    /// The number of items of a page, and the total over all pages when the reply says.
+    fn count(data: &Self::Data) -> (usize, Option<i64>);
+    /// The items of a page.
+    fn into_items(data: Self::Data) -> Vec<Self::Item>;
 }
 
 /// When an error code from the service may be retried (the `Retry` column of the spec's table).

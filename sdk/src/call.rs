@@ -72,9 +72,10 @@ impl<'c, A: Action> Call<'c, A> {
 }
 
 impl<'c, A: Paginated + 'c> Call<'c, A> {
-    /// Every page from the request's offset on, one call per page, until the total count is
-    /// reached or a page comes back empty.
-    pub fn pages(self) -> impl Stream<Item = Result<crate::action::Page<A::Item>, Error>> + 'c {
+    /// Every page's `Data` from the request's offset on, one call per page, until the total
+    /// count is reached or a page comes back empty. The whole `Data` of each page is kept (e.g.
+    /// the sub-classes `ListMedia` returns beside its media).
+    pub fn pages(self) -> impl Stream<Item = Result<A::Data, Error>> + 'c {
         let Call {
             client,
             request,
@@ -87,15 +88,15 @@ impl<'c, A: Paginated + 'c> Call<'c, A> {
                     return Ok(None);
                 };
                 let data = client.execute_with(&request, &options).await?;
-                let page = A::into_page(data);
-                let fetched = request.offset() + page.items.len() as i64;
-                let more = !page.items.is_empty() && page.total.is_none_or(|total| fetched < total);
+                let (count, total) = A::count(&data);
+                let fetched = request.offset() + count as i64;
+                let more = count > 0 && total.is_none_or(|total| fetched < total);
                 let next = more.then(|| {
                     let mut next = request.clone();
                     next.set_offset(fetched);
                     next
                 });
-                Ok(Some((page, next)))
+                Ok(Some((data, next)))
             }
         })
     }
@@ -103,7 +104,7 @@ impl<'c, A: Paginated + 'c> Call<'c, A> {
     /// Every item of every page, as one stream.
     pub fn items(self) -> impl Stream<Item = Result<A::Item, Error>> + 'c {
         self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .map_ok(|data| stream::iter(A::into_items(data).into_iter().map(Ok)))
             .try_flatten()
     }
 }

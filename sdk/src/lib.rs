@@ -96,7 +96,7 @@ mod transport;
 pub mod validate;
 pub mod wire;
 
-pub use action::{Action, ActionMeta, Page, Paginated, Retryability, Validate};
+pub use action::{Action, ActionMeta, Paginated, Retryability, Validate};
 pub use auth::{SignatureSource, Ticket};
 pub use builder::ClientBuilder;
 pub use call::Call;

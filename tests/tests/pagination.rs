@@ -77,8 +77,10 @@ async fn items_and_pages_walk_a_class_of_hundreds_of_media() {
         .await
         .expect("every page");
     assert_eq!(pages.len(), 9, "250 media, 30 a page");
-    assert!(pages.iter().all(|p| p.total == Some(SEEDED as i64)));
-    let sizes: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+    assert!(pages
+        .iter()
+        .all(|p| p.material_total_count == Some(SEEDED as i64)));
+    let sizes: Vec<usize> = pages.iter().map(|p| p.material_info_set.len()).collect();
     assert_eq!(sizes, [30, 30, 30, 30, 30, 30, 30, 30, 10]);
     assert_eq!(env.executed(LIST), 9, "no request past the last page");
 
@@ -177,7 +179,10 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
         .await
         .expect("pages");
     assert_eq!(pages.len(), 4);
-    let listed: BTreeSet<String> = pages.into_iter().flat_map(|p| ids(&p.items)).collect();
+    let listed: BTreeSet<String> = pages
+        .into_iter()
+        .flat_map(|p| ids(&p.material_info_set))
+        .collect();
     assert_eq!(listed, uploaded);
 
     let audio: Vec<MaterialInfo> = env
@@ -211,7 +216,7 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
         .await
         .expect("pages");
     assert_eq!(pages.len(), 1);
-    assert!(pages[0].items.is_empty());
-    assert_eq!(pages[0].total, Some(0));
+    assert!(pages[0].material_info_set.is_empty());
+    assert_eq!(pages[0].material_total_count, Some(0));
     env.stop().await;
 }

@@ -109,8 +109,11 @@ fn action_types(class: &Class, action: &Action) -> TokenStream {
                 fn set_offset(&mut self, offset: i64) {
                     self.#offset = Some(offset);
                 }
-                fn into_page(data: #data_ident) -> crate::action::Page<Self::Item> {
-                    crate::action::Page::new(data.#items, #total_expr)
+                fn count(data: &#data_ident) -> (usize, Option<i64>) {
+                    (data.#items.len(), #total_expr)
+                }
+                fn into_items(data: #data_ident) -> Vec<Self::Item> {
+                    data.#items
                 }
             }
         }

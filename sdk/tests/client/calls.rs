@@ -258,7 +258,7 @@ async fn pages_and_items_walk_every_page() {
         .unwrap();
     let sizes: Vec<_> = pages.iter().map(|p| p.items.len()).collect();
     assert_eq!(sizes, [3, 3, 1]);
-    assert!(pages.iter().all(|p| p.total == Some(7)));
+    assert!(pages.iter().all(|p| p.total_count == Some(7)));
     let offsets: Vec<_> = fake
         .seen()
         .iter()

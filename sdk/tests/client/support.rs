@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use cme_sdk::validate::Validator;
 use cme_sdk::{
-    Action, ActionMeta, Client, ClientBuilder, Page, Paginated, RetryPolicy, SignAction, Signature,
+    Action, ActionMeta, Client, ClientBuilder, Paginated, RetryPolicy, SignAction, Signature,
     SignatureSource, Signer, Validate, Verifier,
 };
 use serde::{Deserialize, Serialize};
@@ -447,8 +447,11 @@ impl Paginated for ListThings {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: ListThingsData) -> Page<Thing> {
-        Page::new(data.items, data.total_count)
+    fn count(data: &ListThingsData) -> (usize, Option<i64>) {
+        (data.items.len(), data.total_count)
+    }
+    fn into_items(data: ListThingsData) -> Vec<Thing> {
+        data.items
     }
 }
 

@@ -277,8 +277,11 @@ impl crate::action::Paginated for ListMediaRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: ListMediaData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.material_info_set, data.material_total_count)
+    fn count(data: &ListMediaData) -> (usize, Option<i64>) {
+        (data.material_info_set.len(), data.material_total_count)
+    }
+    fn into_items(data: ListMediaData) -> Vec<Self::Item> {
+        data.material_info_set
     }
 }
 /// The `Data` of a successful `Material/ListMedia` reply.
@@ -692,8 +695,11 @@ impl crate::action::Paginated for SearchMaterialRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: SearchMaterialData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.material_info_set, data.total_count)
+    fn count(data: &SearchMaterialData) -> (usize, Option<i64>) {
+        (data.material_info_set.len(), data.total_count)
+    }
+    fn into_items(data: SearchMaterialData) -> Vec<Self::Item> {
+        data.material_info_set
     }
 }
 /// The `Data` of a successful `Material/SearchMaterial` reply.
@@ -1064,8 +1070,11 @@ impl crate::action::Paginated for SearchSharedMaterialRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: SearchSharedMaterialData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.material_info_set, data.total_count)
+    fn count(data: &SearchSharedMaterialData) -> (usize, Option<i64>) {
+        (data.material_info_set.len(), data.total_count)
+    }
+    fn into_items(data: SearchSharedMaterialData) -> Vec<Self::Item> {
+        data.material_info_set
     }
 }
 /// The `Data` of a successful `Material/SearchSharedMaterial` reply.

@@ -571,8 +571,11 @@ impl crate::action::Paginated for DescribeProjectsRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: DescribeProjectsData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.project_info_set, data.total_count)
+    fn count(data: &DescribeProjectsData) -> (usize, Option<i64>) {
+        (data.project_info_set.len(), data.total_count)
+    }
+    fn into_items(data: DescribeProjectsData) -> Vec<Self::Item> {
+        data.project_info_set
     }
 }
 /// The `Data` of a successful `Project/DescribeProjects` reply.
@@ -747,8 +750,11 @@ impl crate::action::Paginated for SearchProjectRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: SearchProjectData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.project_basic_info_set, data.total_count)
+    fn count(data: &SearchProjectData) -> (usize, Option<i64>) {
+        (data.project_basic_info_set.len(), data.total_count)
+    }
+    fn into_items(data: SearchProjectData) -> Vec<Self::Item> {
+        data.project_basic_info_set
     }
 }
 /// The `Data` of a successful `Project/SearchProject` reply.

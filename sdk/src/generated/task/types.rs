@@ -221,8 +221,11 @@ impl crate::action::Paginated for DescribeTasksRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: DescribeTasksData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.task_info_set, data.total_count)
+    fn count(data: &DescribeTasksData) -> (usize, Option<i64>) {
+        (data.task_info_set.len(), data.total_count)
+    }
+    fn into_items(data: DescribeTasksData) -> Vec<Self::Item> {
+        data.task_info_set
     }
 }
 /// The `Data` of a successful `Task/DescribeTasks` reply.

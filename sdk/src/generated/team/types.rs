@@ -136,8 +136,11 @@ impl crate::action::Paginated for DescribeJoinTeamsRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: DescribeJoinTeamsData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.team_set, data.total_count)
+    fn count(data: &DescribeJoinTeamsData) -> (usize, Option<i64>) {
+        (data.team_set.len(), data.total_count)
+    }
+    fn into_items(data: DescribeJoinTeamsData) -> Vec<Self::Item> {
+        data.team_set
     }
 }
 /// The `Data` of a successful `Team/DescribeJoinTeams` reply.

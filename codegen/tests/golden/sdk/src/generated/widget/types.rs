@@ -238,8 +238,11 @@ impl crate::action::Paginated for ListWidgetsRequest {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn into_page(data: ListWidgetsData) -> crate::action::Page<Self::Item> {
-        crate::action::Page::new(data.widget_set, Some(data.total_count))
+    fn count(data: &ListWidgetsData) -> (usize, Option<i64>) {
+        (data.widget_set.len(), Some(data.total_count))
+    }
+    fn into_items(data: ListWidgetsData) -> Vec<Self::Item> {
+        data.widget_set
     }
 }
 /// The `Data` of a successful `Widget/ListWidgets` reply.
