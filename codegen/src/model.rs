@@ -105,6 +105,8 @@ pub struct StructDef {
     pub input: bool,
     /// Reachable from a reply (or used by no action, like `LoginData`).
     pub output: bool,
+    /// The ActionClasses whose actions use it, sorted; empty when no action does.
+    pub used_by: Vec<String>,
 }
 
 /// A value of a string enum.
@@ -127,6 +129,8 @@ pub struct EnumDef {
     pub doc: Doc,
     /// Values, in spec order.
     pub values: Vec<EnumValue>,
+    /// The ActionClasses whose actions use it, sorted; empty when no action does.
+    pub used_by: Vec<String>,
 }
 
 /// When an error code may be retried.

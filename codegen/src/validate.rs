@@ -91,6 +91,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
             fields,
             input: false,
             output: false,
+            used_by: Vec::new(),
         });
     }
     let codes = cx.build_codes(&raw.common.codes, &common_at);
@@ -197,7 +198,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
         });
     }
     api.classes.sort_by(|a, b| a.name.cmp(&b.name));
-    mark_directions(&mut api);
+    mark_usage(&mut api);
     mark_recursion(&mut api);
     cx.errors.extend(check_login_data(&api, &common_at));
 
@@ -258,33 +259,57 @@ fn spec_hash(sources: &[(String, String)]) -> String {
         .collect()
 }
 
-/// Marks each struct as reachable from requests (`input`) and/or replies (`output`).
-/// A struct no action uses (like `LoginData`) counts as output.
-fn mark_directions(api: &mut Api) {
+/// Marks each struct as reachable from requests (`input`) and/or replies (`output`), and each
+/// struct and enum with the ActionClasses whose actions use it (`used_by`). A struct no action
+/// uses (like `LoginData`) counts as output.
+fn mark_usage(api: &mut Api) {
+    /// Adds the struct or enum names `ty` reaches to `seen`.
     fn visit(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
-        if let TypeRef::Struct(name) = ty.element() {
-            if seen.insert(name.clone()) {
+        match ty.element() {
+            TypeRef::Struct(name) if seen.insert(name.clone()) => {
                 if let Some(s) = api.find_struct(name) {
                     for f in &s.fields {
                         visit(api, &f.ty, seen);
                     }
                 }
             }
+            TypeRef::Enum(name) => {
+                seen.insert(name.clone());
+            }
+            _ => {}
         }
     }
     let mut input = BTreeSet::new();
     let mut output = BTreeSet::new();
-    for a in api.classes.iter().flat_map(|c| &c.actions) {
-        for f in &a.request {
-            visit(api, &f.ty, &mut input);
+    let mut by_class: Vec<(String, BTreeSet<String>)> = Vec::new();
+    for c in &api.classes {
+        let mut used = BTreeSet::new();
+        for a in &c.actions {
+            for f in &a.request {
+                visit(api, &f.ty, &mut input);
+                visit(api, &f.ty, &mut used);
+            }
+            for f in &a.data {
+                visit(api, &f.ty, &mut output);
+                visit(api, &f.ty, &mut used);
+            }
         }
-        for f in &a.data {
-            visit(api, &f.ty, &mut output);
-        }
+        by_class.push((c.name.clone(), used));
     }
+    let users = |name: &str| -> Vec<String> {
+        by_class
+            .iter()
+            .filter(|(_, used)| used.contains(name))
+            .map(|(class, _)| class.clone())
+            .collect()
+    };
     for s in &mut api.structs {
         s.input = input.contains(&s.name);
         s.output = output.contains(&s.name) || !s.input;
+        s.used_by = users(&s.name);
+    }
+    for e in &mut api.enums {
+        e.used_by = users(&e.name);
     }
 }
 
@@ -379,6 +404,7 @@ impl Checker {
             name: e.name.clone(),
             doc: doc(&e.doc),
             values,
+            used_by: Vec::new(),
         }
     }
 

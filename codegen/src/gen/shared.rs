@@ -176,12 +176,55 @@ fn shared_enum(e: &EnumDef) -> TokenStream {
 
 /// `types.rs`: every shared struct and enum.
 pub fn types_file(api: &Api) -> TokenStream {
-    let structs = api.structs.iter().map(shared_struct);
-    let enums = api.enums.iter().map(shared_enum);
+    let structs = api
+        .structs
+        .iter()
+        .map(|s| gated(shared_struct(s), &s.used_by));
+    let enums = api.enums.iter().map(|e| gated(shared_enum(e), &e.used_by));
     quote! {
-        //! Structs and enums shared by several actions (`common.yaml`).
+        //! Structs and enums shared by several actions (`common.yaml`). Each is compiled only
+        //! with the cargo features of the ActionClasses that use it.
         #(#structs)*
         #(#enums)*
+    }
+}
+
+/// Puts `#[cfg(any(feature = ...))]`, for the features of the classes in `used_by`, on every
+/// item of `tokens` (a type and its impls). A type no action uses (`LoginData`) is always
+/// compiled. Tokens that do not parse are returned as they are: rendering the file reports them.
+fn gated(tokens: TokenStream, used_by: &[String]) -> TokenStream {
+    if used_by.is_empty() {
+        return tokens;
+    }
+    let features: Vec<String> = used_by
+        .iter()
+        .map(|c| crate::gen::feature_name(c))
+        .collect();
+    let cfg: syn::Attribute = match features.as_slice() {
+        [one] => syn::parse_quote!(#[cfg(feature = #one)]),
+        many => syn::parse_quote!(#[cfg(any(#(feature = #many),*))]),
+    };
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(mut file) => {
+            for item in &mut file.items {
+                if let Some(attrs) = item_attrs(item) {
+                    attrs.insert(0, cfg.clone());
+                }
+            }
+            let items = file.items;
+            quote!(#(#items)*)
+        }
+        Err(_) => tokens,
+    }
+}
+
+/// The attributes of the item kinds the generator emits for a type.
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        syn::Item::Struct(i) => Some(&mut i.attrs),
+        syn::Item::Enum(i) => Some(&mut i.attrs),
+        syn::Item::Impl(i) => Some(&mut i.attrs),
+        _ => None,
     }
 }
 
