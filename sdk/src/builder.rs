@@ -145,7 +145,13 @@ impl ClientBuilder {
             None => {
                 let local = transport::is_loopback(&login_endpoint)
                     && transport::is_loopback(&api_endpoint);
-                let builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+                // No redirects: the ticket and the signature travel in the query, and a followed
+                // redirect would hand them (in `Referer`, and the URL) to another host and replay
+                // the body there. A 3xx reply is an `Http` error instead.
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .referer(false);
                 // A system proxy (HTTP_PROXY) never serves this machine: an emulator on
                 // loopback is reached directly.
                 let builder = if local { builder.no_proxy() } else { builder };

@@ -89,9 +89,13 @@ impl<'c, A: Paginated + 'c> Call<'c, A> {
                 };
                 let data = client.execute_with(&request, &options).await?;
                 let (count, total) = A::count(&data);
-                let fetched = request.offset() + count as i64;
-                let more = count > 0 && total.is_none_or(|total| fetched < total);
-                let next = more.then(|| {
+                // An offset that would overflow ends the stream: there is no next page to ask for.
+                let fetched = i64::try_from(count)
+                    .ok()
+                    .and_then(|count| request.offset().checked_add(count));
+                let more = count > 0
+                    && fetched.is_some_and(|fetched| total.is_none_or(|total| fetched < total));
+                let next = fetched.filter(|_| more).map(|fetched| {
                     let mut next = request.clone();
                     next.set_offset(fetched);
                     next

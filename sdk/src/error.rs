@@ -13,13 +13,13 @@ use crate::validate::ValidationError;
 /// A boxed error, as returned by a signature callback.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// Whether an HTTP status calls for a retry, whatever the body says. 429 and 503 refuse the
-/// request before it runs; a gateway's 502 or 504 may come after the service ran it, so those
+/// Whether an HTTP status calls for a retry, whatever the body says. 429 refuses the request
+/// before it runs; a 502, 503 or 504 may come from a gateway after the service ran it, so those
 /// are retried only for idempotent actions.
 fn status_retryable(status: u16, operation: Operation) -> bool {
     match status {
-        429 | 503 => true,
-        502 | 504 => operation.idempotent(),
+        429 => true,
+        502..=504 => operation.idempotent(),
         _ => false,
     }
 }
@@ -420,7 +420,7 @@ impl Error {
     }
 
     /// Whether trying again may succeed and is safe: connection failures before sending, HTTP
-    /// 429/503, retryable codes, and (for idempotent actions) 502/504, timeouts and resets.
+    /// 429, retryable codes, and (for idempotent actions) 502/503/504, timeouts and resets.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
     }
@@ -508,7 +508,8 @@ impl fmt::Debug for Error {
             s.field("retry_after", &delay);
         }
         if let Some(source) = &self.0.source {
-            s.field("source", source);
+            // Scrubbed like `Display`: a signature callback's error may quote what it fetched.
+            s.field("source", &redact::scrub(&chain(source.as_ref()), &[]));
         }
         s.finish()
     }

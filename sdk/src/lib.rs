@@ -60,8 +60,8 @@
 //!
 //! Calls have default timeouts (connect 5 s, each attempt 30 s, the whole call 90 s) and retry
 //! with exponential backoff and full jitter ([`RetryPolicy`]): connection failures before the
-//! request was sent, HTTP 429/503 and retryable codes; a request that may have reached the
-//! service (a timeout, a reset, a gateway's 502/504) only when the action is idempotent. All of
+//! request was sent, HTTP 429 and retryable codes; a request that may have reached the service
+//! (a timeout, a reset, a gateway's 502/503/504) only when the action is idempotent. All of
 //! it can be set per client
 //! ([`ClientBuilder`]) and per call ([`Call::timeout`], [`Call::retry`]).
 //!

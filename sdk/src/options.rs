@@ -6,8 +6,8 @@ use std::time::Duration;
 /// waiting a random time between zero and `min(max_delay, base_delay × 2^(retry−1))` before each
 /// retry ("full jitter"), or the server's `Retry-After` when that is longer.
 ///
-/// What is retried: a connection that failed before the request was sent, HTTP 429/503, and
-/// error codes the spec marks retryable; a timeout, a reset or a gateway's 502/504 after the
+/// What is retried: a connection that failed before the request was sent, HTTP 429, and error
+/// codes the spec marks retryable; a timeout, a reset or a gateway's 502/503/504 after the
 /// request was sent only for idempotent actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {

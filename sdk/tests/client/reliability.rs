@@ -32,10 +32,37 @@ async fn a_503_is_retried_then_succeeds() {
     .start()
     .await;
     let client = fake.client().build().unwrap();
-    // Retried even for a non-idempotent action: the status says it was not processed.
-    let data = client.execute(&Create::default()).await.unwrap();
+    let data = client.execute(&Probe::default()).await.unwrap();
     assert_eq!(data.note.as_deref(), Some("second"));
     assert_eq!(fake.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_503_is_not_retried_for_a_non_idempotent_action() {
+    // A gateway may answer 503 after the service ran the request: replaying could run it twice.
+    let fake = Fake::builder(|_| html(503)).start().await;
+    let client = fake.client().build().unwrap();
+    let err = client.execute(&Create::default()).await.unwrap_err();
+    assert_eq!(err.http_status(), Some(503));
+    assert!(!err.is_retryable());
+    assert_eq!(fake.requests(), 1);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    // The ticket is in the query: following a redirect would hand it to another host.
+    let fake = Fake::builder(|_| Reply::Raw {
+        status: 307,
+        content_type: "text/plain",
+        headers: vec![("location", "http://127.0.0.1:9/elsewhere".into())],
+        body: String::new(),
+    })
+    .start()
+    .await;
+    let client = fake.client().build().unwrap();
+    let err = client.execute(&Probe::default()).await.unwrap_err();
+    assert_eq!(err.http_status(), Some(307), "{err:?}");
+    assert_eq!(fake.requests(), 1);
 }
 
 #[tokio::test]
