@@ -150,7 +150,7 @@ pub fn texts(material_id: &str, duration: Option<f64>) -> Vec<Text> {
         .into_iter()
         .map(|(n, start, end)| {
             let mut segs = vec![(format!("标题 {}", n + 1), [120, 80, 620, 140])];
-            if pick(seed, n) % 2 == 0 {
+            if pick(seed, n).is_multiple_of(2) {
                 segs.push(("www.example.com".to_owned(), [1500, 980, 1880, 1040]));
             }
             Text {
@@ -195,7 +195,7 @@ pub struct Object {
 fn appearances(seed: u64, duration: Option<f64>, every: f64) -> Vec<Segment> {
     segments(duration, every)
         .into_iter()
-        .filter(|(n, _, _)| pick(seed, *n) % 3 != 0)
+        .filter(|(n, _, _)| !pick(seed, *n).is_multiple_of(3))
         .map(|(n, start, end)| {
             let x = (pick(seed, n + 7) % 1200) as i64;
             let y = (pick(seed, n + 13) % 600) as i64;
