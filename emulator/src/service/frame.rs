@@ -251,9 +251,18 @@ fn analysed<'a>(
     }
 }
 
-fn segment_fields(segment: &sample::Segment) -> (f64, f64, Vec<i64>, f64) {
-    let (start, end, area, confidence) = *segment;
-    (start, end, area.to_vec(), confidence)
+/// A `FaceSegmentItem` or an `ObjectSegmentItem` (two reply types with the same fields) from a
+/// sample segment.
+macro_rules! segment_item {
+    ($item:ty, $segment:expr) => {{
+        let (start, end, area, confidence) = *$segment;
+        let mut item = <$item>::default();
+        item.start_time_offset = Some(start);
+        item.end_time_offset = Some(end);
+        item.area_coord_set = area.to_vec();
+        item.confidence = Some(confidence);
+        item
+    }};
 }
 
 pub(super) fn describe_face_in_material(
@@ -276,15 +285,7 @@ pub(super) fn describe_face_in_material(
             item.segment_set = face
                 .segments
                 .iter()
-                .map(|s| {
-                    let (start, end, area, confidence) = segment_fields(s);
-                    let mut seg = FaceSegmentItem::default();
-                    seg.start_time_offset = Some(start);
-                    seg.end_time_offset = Some(end);
-                    seg.area_coord_set = area;
-                    seg.confidence = Some(confidence);
-                    seg
-                })
+                .map(|s| segment_item!(FaceSegmentItem, s))
                 .collect();
             item
         })
@@ -390,15 +391,7 @@ pub(super) fn describe_object_in_material(
             item.segment_item_set = object
                 .segments
                 .iter()
-                .map(|s| {
-                    let (start, end, area, confidence) = segment_fields(s);
-                    let mut seg = ObjectSegmentItem::default();
-                    seg.start_time_offset = Some(start);
-                    seg.end_time_offset = Some(end);
-                    seg.area_coord_set = area;
-                    seg.confidence = Some(confidence);
-                    seg
-                })
+                .map(|s| segment_item!(ObjectSegmentItem, s))
                 .collect();
             item
         })
