@@ -90,6 +90,36 @@ pub struct Field {
     pub default: Option<Json>,
     /// Constraints.
     pub constraints: Constraints,
+    /// The client supplies it when the caller leaves it unset.
+    pub from_client: Option<FromClient>,
+    /// The format of its text.
+    pub format: Option<Format>,
+    /// The client supplies it, or fields of the structs it holds (computed).
+    pub client_supplied: bool,
+}
+
+impl Field {
+    /// Whether the caller must give it: a constructor argument, not a setter. A required field
+    /// the client can supply is a setter (an override).
+    pub fn is_argument(&self) -> bool {
+        self.required && self.from_client.is_none()
+    }
+}
+
+/// A request value the client supplies when the caller leaves it unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FromClient {
+    /// The client's platform.
+    Platform,
+    /// A signature with action `Upload` from the client's signature source.
+    UploadSignature,
+}
+
+/// The format of a string field's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An ISO 8601 date and time with an offset.
+    DateTime,
 }
 
 /// A shared struct.
@@ -208,6 +238,9 @@ pub struct Action {
     pub errors: Vec<String>,
     /// Examples.
     pub examples: Vec<Example>,
+    /// The `Data` type's `Deserialize` is written by hand in the SDK (the docs disagree on its
+    /// shape).
+    pub hand_written_decoder: bool,
 }
 
 /// An ActionClass.

@@ -48,6 +48,24 @@ pub struct RawField {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub allowed: Option<Vec<i64>>,
+    pub from_client: Option<RawFromClient>,
+    pub format: Option<RawFormat>,
+}
+
+/// A request value the client supplies when the caller leaves it unset.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum RawFromClient {
+    /// The client's platform.
+    Platform,
+    /// A signature with action `Upload` from the client's signature source.
+    UploadSignature,
+}
+
+/// The format of a string field's text.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum RawFormat {
+    /// An ISO 8601 date and time with an offset (`2020-12-18T15:03:47+08:00`).
+    DateTime,
 }
 
 /// A shared struct of `common.yaml`.
@@ -150,6 +168,7 @@ pub struct RawAction {
     pub data: Vec<RawField>,
     pub errors: Vec<String>,
     pub examples: Vec<RawExample>,
+    pub hand_written_decoder: bool,
 }
 
 /// An `<ActionClass>.yaml` file.
@@ -188,6 +207,8 @@ struct ActionShell {
     errors: Vec<String>,
     #[serde(default)]
     examples: Vec<Value>,
+    #[serde(default)]
+    hand_written_decoder: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,6 +355,7 @@ fn parse_class(file: &str, value: Value, errors: &mut Vec<SpecError>) -> Option<
             idempotent: a.idempotent,
             errors: a.errors,
             examples,
+            hand_written_decoder: a.hand_written_decoder,
         });
     }
     Some(RawClass {

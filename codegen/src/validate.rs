@@ -33,6 +33,41 @@ const RESERVED_CLASS_MODULES: &[&str] = &[
     "default",
 ];
 
+/// Marks the fields that hold structs with client-supplied fields inside, to a fixed point
+/// (a struct may hold one that holds one).
+fn mark_client_supplied(api: &mut Api) {
+    loop {
+        let supplied: BTreeSet<String> = api
+            .structs
+            .iter()
+            .filter(|s| s.fields.iter().any(|f| f.client_supplied))
+            .map(|s| s.name.clone())
+            .collect();
+        let mut changed = false;
+        let fields = api
+            .structs
+            .iter_mut()
+            .flat_map(|s| s.fields.iter_mut())
+            .chain(
+                api.classes
+                    .iter_mut()
+                    .flat_map(|c| c.actions.iter_mut())
+                    .flat_map(|a| a.request.iter_mut()),
+            );
+        for f in fields {
+            if !f.client_supplied
+                && matches!(f.ty.element(), TypeRef::Struct(name) if supplied.contains(name))
+            {
+                f.client_supplied = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
 /// The struct the SDK runtime decodes the login reply into, and the field it needs.
 const LOGIN_DATA: (&str, &str) = ("LoginData", "Authorization");
 
@@ -173,7 +208,13 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
                 data: cx.build_fields(&a.data, &at),
                 errors: a.errors.clone(),
                 examples: Vec::new(),
+                hand_written_decoder: a.hand_written_decoder,
             };
+            for f in action.data.iter().filter(|f| f.from_client.is_some()) {
+                cx.errors.push(at.field(format!("field {}", f.name)).error(
+                    "`FromClient` is for request fields: a reply's `Data` field comes from the service",
+                ));
+            }
             cx.check_setters(&action.request, CALL_METHODS, &at);
             actions.push((action, a, at));
         }
@@ -200,6 +241,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
     api.classes.sort_by(|a, b| a.name.cmp(&b.name));
     mark_usage(&mut api);
     mark_recursion(&mut api);
+    mark_client_supplied(&mut api);
     cx.errors.extend(check_login_data(&api, &common_at));
 
     if cx.errors.is_empty() {
@@ -519,6 +561,12 @@ impl Checker {
             if f.sensitive && ty != TypeRef::String {
                 err("only string fields can be `Sensitive`".into());
             }
+            if f.from_client.is_some() && (ty != TypeRef::String || !f.required) {
+                err("`FromClient` is only for required string fields (the client fills them when the caller does not)".into());
+            }
+            if f.format.is_some() && ty != TypeRef::String {
+                err("`Format` is only for string fields".into());
+            }
             let default = f
                 .default
                 .as_ref()
@@ -560,6 +608,12 @@ impl Checker {
                 boxed: false,
                 default,
                 constraints,
+                from_client: f.from_client.map(|c| match c {
+                    RawFromClient::Platform => FromClient::Platform,
+                    RawFromClient::UploadSignature => FromClient::UploadSignature,
+                }),
+                format: f.format.map(|RawFormat::DateTime| Format::DateTime),
+                client_supplied: f.from_client.is_some(),
             });
         }
         fields
@@ -569,7 +623,7 @@ impl Checker {
     fn check_setters(&mut self, fields: &[Field], reserved: &[&str], at: &Location) {
         for f in fields
             .iter()
-            .filter(|f| !f.required && reserved.contains(&f.rust_name.as_str()))
+            .filter(|f| !f.is_argument() && reserved.contains(&f.rust_name.as_str()))
         {
             self.errors.push(at.field(format!("field {}", f.name)).error(format!(
                 "the setter `{}` would clash with a generated or `Call` method; give the field a `RustName`",

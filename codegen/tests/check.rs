@@ -155,7 +155,7 @@ fn a_spec_edit_makes_the_generated_code_stale() {
     let root = dir.path();
     edit(root, "api-spec/Team.yaml", |t| {
         t.replacen(
-            "Doc: {En: \"Get the info of teams.\"",
+            "Doc: {En: \"Get the info of teams, a page at a time.\"",
             "Doc: {En: \"Get the details of teams.\"",
             1,
         )

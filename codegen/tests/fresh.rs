@@ -128,8 +128,8 @@ fn the_sdk_has_a_typed_method_per_action() {
                 "{class}/{action}: no `pub fn {method}(` in the generated {module}/client.rs"
             );
             assert!(
-                client.contains(&format!(") -> Call<'c, {request}> {{")),
-                "{class}/{action}: `{method}` does not return a `Call<'c, {request}>`"
+                client.contains(&format!(") -> Call<{request}> {{")),
+                "{class}/{action}: `{method}` does not return a `Call<{request}>`"
             );
             assert!(
                 types.contains(&format!("pub struct {request} {{")),

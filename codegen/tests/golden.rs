@@ -96,6 +96,7 @@ fn the_mini_spec_covers_every_feature() {
     let types = file("sdk/src/generated/types.rs");
     let widget = file("sdk/src/generated/widget/types.rs");
     let codes = file("sdk/src/generated/codes.rs");
+    let widget_client = file("sdk/src/generated/widget/client.rs");
     let expected: &[(&str, &str)] = &[
         (types, "pub parent: Option<Box<Node>>"),
         (types, "pub children: Vec<Node>"),
@@ -116,6 +117,32 @@ fn the_mini_spec_covers_every_feature() {
             "v.float_range(\"MinScore\", *x, Some(-1.5f64), Some(1.5f64))",
         ),
         (widget, "pub kind: OwnerType"),
+        (
+            widget,
+            "v.present(\"VerifySign\", self.verify_sign.is_some());",
+        ),
+        (widget, "wants.upload_signature = true;"),
+        (widget, "for x in self.windows.iter_mut().flatten()"),
+        (widget, "for x in self.window.iter_mut()"),
+        (
+            widget_client,
+            "pub fn list_widgets(&self, owner: Owner) -> Call<ListWidgetsRequest>",
+        ),
+        (
+            widget,
+            "serde(rename = \"WidgetId\", alias = \"Id\", deserialize_with",
+        ),
+        (types, "self.platform = values.platform.clone();"),
+        (
+            types,
+            "pub fn born_parsed(&self) -> Option<time::OffsetDateTime>",
+        ),
+        (
+            types,
+            "crate::datetime::parse(self.create_time.as_deref()?)",
+        ),
+        (types, "#[cfg(feature = \"time\")]"),
+        (types, "impl crate::action::ClientSupplied for Owner {}"),
         (codes, "crate::action::Retryability::Always"),
         (codes, "crate::action::Retryability::IfIdempotent"),
         (codes, "matches!(self, Self::AuthFailureTicketInvalid)"),

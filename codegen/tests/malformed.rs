@@ -325,6 +325,31 @@ const CASES: &[Case] = &[
         expect: &[("Shelf.yaml: action DescribeShelf: field ShelfId", &["only string fields can be `Sensitive`"])],
     },
     Case {
+        name: "FromClient on an optional field",
+        edits: &[("Book.yaml", "MaxLength: 50,", "MaxLength: 50, FromClient: Platform,")],
+        expect: &[("Book.yaml: action ListBooks: field Title", &["`FromClient` is only for required string fields"])],
+    },
+    Case {
+        name: "FromClient on an integer",
+        edits: &[("Shelf.yaml", "{Name: ShelfId, Type: integer,", "{Name: ShelfId, Type: integer, FromClient: Platform,")],
+        expect: &[("Shelf.yaml: action DescribeShelf: field ShelfId", &["`FromClient` is only for required string fields"])],
+    },
+    Case {
+        name: "FromClient on a Data field",
+        edits: &[("Shelf.yaml", "{Name: Owner, Type: Owner,", "{Name: Owner, Type: string, Required: true, FromClient: Platform,")],
+        expect: &[("Shelf.yaml: action DescribeShelf: field Owner", &["`FromClient` is for request fields"])],
+    },
+    Case {
+        name: "an unknown FromClient value",
+        edits: &[("Book.yaml", "{Name: BookId, Type: string, Required: true,", "{Name: BookId, Type: string, Required: true, FromClient: Weather,")],
+        expect: &[("Book.yaml: action DeleteBook: field BookId", &["unknown variant `Weather`", "Platform", "UploadSignature"])],
+    },
+    Case {
+        name: "a DateTime Format on an integer",
+        edits: &[("Shelf.yaml", "{Name: ShelfId, Type: integer,", "{Name: ShelfId, Type: integer, Format: DateTime,")],
+        expect: &[("Shelf.yaml: action DescribeShelf: field ShelfId", &["`Format` is only for string fields"])],
+    },
+    Case {
         name: "MaxLength on an integer",
         edits: &[("Book.yaml", "Default: 0, Min: 0,", "Default: 0, Min: 0, MaxLength: 3,")],
         expect: &[("Book.yaml: action ListBooks: field Offset", &["MaxLength applies only to string or list<string> fields"])],

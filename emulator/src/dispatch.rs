@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use cme_sdk::validate::{ValidationError, Validator};
+use cme_sdk::validate::{Problem, ValidationError, Validator};
 use cme_sdk::{ErrorCode, Validate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -124,6 +124,15 @@ impl Failure {
     /// `InvalidParameterValue.Limit` when `Limit` is out of range, else `InvalidParameterValue`,
     /// naming every field and its problem.
     pub fn from_validation(error: &ValidationError) -> Self {
+        if let Some(missing) = error
+            .violations()
+            .iter()
+            .find(|v| v.problem == Problem::Missing)
+        {
+            return Self::new(ErrorCode::MissingParameter)
+                .detail(format!("missing parameter {}", missing.field))
+                .refused();
+        }
         let code = if error.violations().iter().any(|v| v.field == "Limit") {
             ErrorCode::InvalidParameterValueLimit
         } else {

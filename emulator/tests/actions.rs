@@ -498,23 +498,34 @@ async fn classes_create_describe_modify_delete() {
     h.fails(
         &t,
         "Material/DeleteClass",
-        json!({"ClassId": video}),
+        json!({"Owner": owner.clone(), "ClassId": video}),
         "InvalidParameterValue.ClassNotEmpty",
     )
     .await;
     h.fails(
         &t,
         "Material/DeleteClass",
-        json!({"ClassId": 9}),
+        json!({"Owner": owner.clone(), "ClassId": 9}),
         "OperationDenied",
     )
     .await;
-    h.ok(&t, "Material/DeleteClass", json!({"ClassId": edit}))
-        .await;
     h.fails(
         &t,
         "Material/DeleteClass",
         json!({"ClassId": edit}),
+        "MissingParameter",
+    )
+    .await;
+    h.ok(
+        &t,
+        "Material/DeleteClass",
+        json!({"Owner": owner.clone(), "ClassId": edit}),
+    )
+    .await;
+    h.fails(
+        &t,
+        "Material/DeleteClass",
+        json!({"Owner": owner.clone(), "ClassId": edit}),
         "InvalidParameterValue.ClassNotExist",
     )
     .await;
@@ -1105,7 +1116,7 @@ async fn projects_list_filter_change_and_delete() {
         .ok(
             &t,
             "Project/DescribeProjects",
-            json!({"CategorySet": ["Switcher"]}),
+            json!({"Category": "Switcher"}),
         )
         .await;
     assert_eq!(ids(&switcher, "ProjectInfoSet"), [TEAM_SWITCHER]);
@@ -1371,7 +1382,11 @@ async fn users_see_only_their_own_and_their_teams_resources() {
             "Material/CreateClass",
             json!({"ParentClassId": 9, "Name": "x", "Owner": person(ALICE)}),
         ),
-        (&bob, "Material/DeleteClass", json!({"ClassId": 9})),
+        (
+            &bob,
+            "Material/DeleteClass",
+            json!({"Owner": person(ALICE), "ClassId": 9}),
+        ),
         (
             &bob,
             "Material/DescribeClass",

@@ -9,6 +9,7 @@ use crate::auth::{SignatureSource, Ticket, TicketCache};
 use crate::client::{Client, Defaults, Inner, DEFAULT_USER_AGENT};
 use crate::error::Error;
 use crate::generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
+use crate::identity::{Identity, Known};
 use crate::options::RetryPolicy;
 use crate::signer::Signature;
 use crate::transport;
@@ -26,6 +27,7 @@ pub struct ClientBuilder {
     user_agent: String,
     validate: bool,
     http: Option<reqwest::Client>,
+    identity: Identity,
 }
 
 impl Default for ClientBuilder {
@@ -44,6 +46,7 @@ impl Default for ClientBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             validate: true,
             http: None,
+            identity: Identity::default(),
         }
     }
 }
@@ -77,6 +80,21 @@ impl ClientBuilder {
     /// [`SignatureSource::fixed`].
     pub fn signature(self, signature: Signature) -> Self {
         self.signature_source(SignatureSource::fixed(signature))
+    }
+
+    /// The platform the client acts on, sent as `Platform` where a request has one that the
+    /// call does not set. Without it, the client takes the one its signature source
+    /// ([`SignatureSource::signer`], a fixed signature) or its login names.
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.identity.platform = Some(platform.into());
+        self
+    }
+
+    /// The user the client acts for ([`Client::me`]). Without it, the client takes the one its
+    /// signature source ([`SignatureSource::signer`], a fixed signature) or its login names.
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.identity.user_id = Some(user_id.into());
+        self
     }
 
     /// Starts with a ticket obtained earlier, so the first call needs no login.
@@ -163,8 +181,14 @@ impl ClientBuilder {
                 })?
             }
         };
+        let learnt = self
+            .source
+            .as_ref()
+            .map(SignatureSource::identity)
+            .unwrap_or_default();
         Ok(Client {
             inner: Arc::new(Inner {
+                identity: Known::new(self.identity, learnt),
                 http,
                 login_endpoint,
                 api_endpoint,

@@ -9,15 +9,17 @@ use reqwest::header::{HeaderValue, CONTENT_TYPE, USER_AGENT};
 use reqwest::Url;
 use tracing::{field, Instrument};
 
-use crate::action::{Action, ActionMeta};
+use crate::action::{Action, ActionMeta, Supplied, Wants};
 use crate::auth::{SignatureSource, Ticket, TicketCache};
 use crate::builder::ClientBuilder;
 use crate::envelope::{self, Payload};
 use crate::error::{AuthError, Error, Operation};
 use crate::generated::types::LoginData;
+use crate::identity::Known;
 use crate::options::{CallOptions, RetryPolicy};
 use crate::raw::RawRequest;
 use crate::retry::{Budget, Retrier};
+use crate::signer::SignAction;
 use crate::transport;
 use crate::validate::Validator;
 
@@ -45,6 +47,7 @@ pub(crate) struct Inner {
     pub(crate) validate: bool,
     pub(crate) source: Option<SignatureSource>,
     pub(crate) tickets: TicketCache,
+    pub(crate) identity: Known,
 }
 
 /// The client-wide limits that [`CallOptions`] override.
@@ -62,6 +65,7 @@ impl fmt::Debug for Client {
             .field("login_endpoint", &inner.login_endpoint.as_str())
             .field("api_endpoint", &inner.api_endpoint.as_str())
             .field("signature_source", &inner.source)
+            .field("identity", &inner.identity.current())
             .field("has_ticket", &inner.tickets.current().is_some())
             .field("defaults", &inner.defaults)
             .field("validate_requests", &inner.validate)
@@ -104,19 +108,43 @@ impl Client {
         self.inner.api_endpoint.as_str()
     }
 
+    /// The platform the client acts on: the one set with [`ClientBuilder::platform`], else the
+    /// one its signature source or its last login named. Calls send it where a request has a
+    /// `Platform` the caller did not set.
+    pub fn platform(&self) -> Option<String> {
+        self.inner.identity.current().platform
+    }
+
+    /// The user the client acts for: the one set with [`ClientBuilder::user`], else the one
+    /// its signature source or its last login named.
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.identity.current().user_id
+    }
+
     /// Sends `request` with the client's defaults and decodes the reply's `Data`.
     pub async fn execute<A: Action>(&self, request: &A) -> Result<A::Data, Error> {
         self.execute_with(request, &CallOptions::default()).await
     }
 
     /// Sends `request` with `options` overriding the client's defaults, and decodes the reply's
-    /// `Data`.
+    /// `Data`. Fields the request leaves unset that the client can supply (the platform, an
+    /// `Upload` signature as `VerifySign`) are filled first.
     pub async fn execute_with<A: Action>(
         &self,
         request: &A,
         options: &CallOptions,
     ) -> Result<A::Data, Error> {
         let meta = A::META;
+        let wants = request.wants();
+        let filled;
+        let request = if wants.any() {
+            let mut copy = request.clone();
+            copy.supply(&self.supplies(meta, wants, options).await?);
+            filled = copy;
+            &filled
+        } else {
+            request
+        };
         let operation = Operation::Action(meta);
         if self.inner.validate {
             Validator::check(request, false).map_err(|e| Error::invalid_request(meta, e))?;
@@ -126,6 +154,78 @@ impl Client {
         payload
             .decode(operation)
             .map_err(|e| e.with_attempts(attempts))
+    }
+
+    /// The values `wants` asks for. An unknown platform is learnt by logging in; a signature
+    /// comes from the signature source. What cannot be had stays unset, and the request's
+    /// validation then names the missing field.
+    async fn supplies(
+        &self,
+        meta: ActionMeta,
+        wants: Wants,
+        options: &CallOptions,
+    ) -> Result<Supplied, Error> {
+        let operation = Operation::Action(meta);
+        let mut supplied = Supplied::default();
+        if wants.platform {
+            supplied.platform = match self.platform() {
+                Some(platform) => Some(platform),
+                None => {
+                    self.ensure_ticket(operation, options).await?;
+                    self.platform()
+                }
+            };
+        }
+        if wants.upload_signature {
+            if let Some(source) = &self.inner.source {
+                let signature = source
+                    .signature(SignAction::Upload)
+                    .await
+                    .map_err(|e| Error::signature_source(operation, e))?;
+                supplied.upload_signature = Some(signature.expose_secret().to_owned());
+            }
+        }
+        Ok(supplied)
+    }
+
+    /// Logs in unless the client holds a ticket already.
+    async fn ensure_ticket(
+        &self,
+        operation: Operation,
+        options: &CallOptions,
+    ) -> Result<(), Error> {
+        let defaults = &self.inner.defaults;
+        let retry = options.retry.as_ref().unwrap_or(&defaults.retry);
+        let budget = Budget::new(
+            options.timeout.unwrap_or(defaults.timeout),
+            options.attempt_timeout.unwrap_or(defaults.attempt_timeout),
+        );
+        let ticket = self.inner.tickets.get(None, operation, || async {
+            let data = Box::pin(self.exchange(operation, budget, retry)).await?;
+            Ok(Ticket::new(data.authorization))
+        });
+        budget.within(operation, ticket).await.map(|_| ())
+    }
+
+    /// The signed-in user as an owner ([`Entity::person`]): the user the client acts for (see
+    /// [`user_id`](Self::user_id)), logging in first when it is not known yet. Fails when even
+    /// a login does not tell (a client built with a bare ticket): set
+    /// [`ClientBuilder::user`] then.
+    #[cfg(any(feature = "material", feature = "project"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "material", feature = "project"))))]
+    pub async fn me(&self) -> Result<crate::types::Entity, Error> {
+        if self.user_id().is_none() {
+            self.ensure_ticket(Operation::Login, &CallOptions::default())
+                .await?;
+        }
+        self.user_id()
+            .map(crate::types::Entity::person)
+            .ok_or_else(|| {
+                Error::config(
+                    "the client does not know its user: set ClientBuilder::user, or use a \
+                     signature source that names it",
+                )
+            })
     }
 
     /// A call of an action this SDK does not know, with a JSON body; it goes through the same
@@ -143,11 +243,11 @@ impl Client {
     /// ```
     pub fn raw(
         &self,
-        class: &'static str,
-        name: &'static str,
+        class: impl Into<String>,
+        name: impl Into<String>,
         body: serde_json::Value,
-    ) -> RawRequest<'_> {
-        RawRequest::new(self, class, name, body)
+    ) -> RawRequest {
+        RawRequest::new(self, &class.into(), &name.into(), body)
     }
 
     /// Sends an encoded request: login, retries, time limits and tracing, shared by every

@@ -40,6 +40,7 @@ struct Inner {
     retryable: bool,
     retry_after: Option<Duration>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    page_offset: Option<i64>,
 }
 
 /// What failed: a call of an action, an explicit login, or building the client.
@@ -90,6 +91,39 @@ pub enum ErrorKind {
     Encode(String),
     /// The client was configured wrongly (from [`ClientBuilder::build`](crate::ClientBuilder::build)).
     Config(String),
+    /// A walk over pages ([`Call::pages`](crate::Call::pages)) could not go on.
+    Paging(PagingError),
+}
+
+/// Why a walk over pages stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// The service answered a page with the items of the page before: it ignores `Offset`.
+    Stalled {
+        /// The offset asked for.
+        offset: i64,
+    },
+    /// The walk reached its bound ([`Call::max_pages`](crate::Call::max_pages)).
+    TooManyPages {
+        /// The bound.
+        max_pages: u32,
+    },
+}
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PagingError::Stalled { offset } => write!(
+                f,
+                "the page at offset {offset} repeats the previous page: the service ignores the offset"
+            ),
+            PagingError::TooManyPages { max_pages } => write!(
+                f,
+                "stopped after {max_pages} pages (raise the bound with Call::max_pages)"
+            ),
+        }
+    }
 }
 
 /// An error answer of the service.
@@ -264,6 +298,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidRequest(v) => write!(f, "invalid request: {v}"),
             ErrorKind::Encode(message) => write!(f, "cannot encode the request: {message}"),
             ErrorKind::Config(message) => f.write_str(message),
+            ErrorKind::Paging(paging) => paging.fmt(f),
         }
     }
 }
@@ -278,6 +313,7 @@ impl Error {
             retryable,
             retry_after: None,
             source: None,
+            page_offset: None,
         }))
     }
 
@@ -363,6 +399,24 @@ impl Error {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Self::new(Operation::Build, ErrorKind::Config(message.into()), false)
+    }
+
+    /// A walk over pages that the service does not advance.
+    pub(crate) fn paging_stalled(meta: ActionMeta, offset: i64) -> Self {
+        let kind = ErrorKind::Paging(PagingError::Stalled { offset });
+        Self::new(Operation::Action(meta), kind, false)
+    }
+
+    /// A walk over pages that reached its bound.
+    pub(crate) fn paging_limit(meta: ActionMeta, max_pages: u32) -> Self {
+        let kind = ErrorKind::Paging(PagingError::TooManyPages { max_pages });
+        Self::new(Operation::Action(meta), kind, false)
+    }
+
+    /// Records the offset of the page whose call failed.
+    pub(crate) fn at_page_offset(mut self, offset: i64) -> Self {
+        self.0.page_offset = Some(offset);
+        self
     }
 
     /// Marks the error as having happened during the login exchange.
@@ -462,11 +516,18 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
     }
+
+    /// For an error that ended a walk over pages ([`Call::pages`](crate::Call::pages),
+    /// [`Call::items`](crate::Call::items)): the offset of the page that failed. Set it as the
+    /// request's `Offset` to resume the walk there.
+    pub fn page_offset(&self) -> Option<i64> {
+        self.0.page_offset
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.operation {
+        match &self.0.operation {
             Operation::Action(meta) => write!(f, "{meta} failed: ")?,
             Operation::Login => f.write_str("login failed: ")?,
             Operation::Build => f.write_str("invalid client configuration: ")?,
@@ -486,6 +547,9 @@ impl fmt::Display for Error {
         if self.0.attempts > 1 {
             write!(f, " (after {} attempts)", self.0.attempts)?;
         }
+        if let Some(offset) = self.0.page_offset {
+            write!(f, " (page at offset {offset})")?;
+        }
         Ok(())
     }
 }
@@ -493,7 +557,7 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Error");
-        match self.0.operation {
+        match &self.0.operation {
             Operation::Action(meta) => s.field("action", &format_args!("{meta}")),
             Operation::Login => s.field("operation", &"login"),
             Operation::Build => s.field("operation", &"build"),
@@ -506,6 +570,9 @@ impl fmt::Debug for Error {
             .field("retryable", &self.0.retryable);
         if let Some(delay) = self.0.retry_after {
             s.field("retry_after", &delay);
+        }
+        if let Some(offset) = self.0.page_offset {
+            s.field("page_offset", &offset);
         }
         if let Some(source) = &self.0.source {
             // Scrubbed like `Display`: a signature callback's error may quote what it fetched.

@@ -73,7 +73,11 @@ mod auth;
 mod builder;
 mod call;
 mod client;
+#[cfg(feature = "time")]
+mod datetime;
 pub mod de;
+#[cfg(any(feature = "material", feature = "project"))]
+mod entity;
 mod envelope;
 mod error;
 #[cfg(all(
@@ -86,8 +90,10 @@ mod error;
     )
 ))]
 mod example_support;
+mod identity;
 mod login;
 mod options;
+mod quirks;
 mod raw;
 mod redact;
 mod retry;
@@ -96,14 +102,16 @@ mod transport;
 pub mod validate;
 pub mod wire;
 
-pub use action::{Action, ActionMeta, Paginated, Retryability, Validate};
+pub use action::{
+    Action, ActionMeta, ClientSupplied, Paginated, Retryability, Supplied, Validate, Wants,
+};
 pub use auth::{SignatureSource, Ticket};
 pub use builder::ClientBuilder;
-pub use call::Call;
+pub use call::{Call, DEFAULT_MAX_PAGES};
 pub use client::{Client, DEFAULT_USER_AGENT};
 pub use error::{
-    ApiError, AuthError, BoxError, DecodeError, Error, ErrorKind, HttpError, TimeoutKind,
-    TransportError,
+    ApiError, AuthError, BoxError, DecodeError, Error, ErrorKind, HttpError, PagingError,
+    TimeoutKind, TransportError,
 };
 pub use options::{CallOptions, RetryPolicy};
 pub use raw::RawRequest;

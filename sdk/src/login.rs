@@ -7,9 +7,10 @@ use crate::client::Client;
 use crate::envelope::{self, Payload};
 use crate::error::{AuthError, DecodeError, Error, Operation};
 use crate::generated::types::LoginData;
+use crate::identity::Identity;
 use crate::options::RetryPolicy;
 use crate::retry::{Budget, Retrier};
-use crate::signer::Signature;
+use crate::signer::{SignAction, Signature};
 use crate::transport;
 
 impl Client {
@@ -30,7 +31,7 @@ impl Client {
                 .as_ref()
                 .ok_or_else(|| Error::auth(LOGIN, AuthError::NoSignatureSource))?;
             let signature: Signature = source
-                .signature()
+                .signature(SignAction::Login)
                 .await
                 .map_err(|e| Error::signature_source(LOGIN, e))?;
             let secret = signature.expose_secret();
@@ -55,7 +56,18 @@ impl Client {
                 let err = match result {
                     Ok(payload) => {
                         tracing::debug!(attempt, "logged in");
-                        return decode_login(payload).map_err(|e| e.with_attempts(attempt));
+                        let data: LoginData =
+                            decode_login(payload).map_err(|e| e.with_attempts(attempt))?;
+                        // The reply names the platform, and the old shape the user; the
+                        // signature names both.
+                        let said = Identity {
+                            platform: data.platform.clone().filter(|p| !p.is_empty()),
+                            user_id: data.user_id.clone().filter(|u| !u.is_empty()),
+                        };
+                        self.inner
+                            .identity
+                            .learn(said.or(Identity::named_in(&signature)));
+                        return Ok(data);
                     }
                     Err(err) => err.at_login(),
                 };
@@ -66,10 +78,8 @@ impl Client {
                     .map_err(|e| e.api_as_auth(AuthError::LoginRefused))?;
             }
         };
-        login
-            .instrument(span)
-            .await
-            .map_err(|e| e.for_operation(reported_as))
+        let result: Result<LoginData, Error> = login.instrument(span).await;
+        result.map_err(|e| e.for_operation(reported_as))
     }
 }
 

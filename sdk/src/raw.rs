@@ -13,24 +13,22 @@ use crate::options::{CallOptions, RetryPolicy};
 /// A call of an action by name with a JSON body, from [`Client::raw`]. Not idempotent unless
 /// told, so it is not retried once it may have reached the service.
 #[must_use = "a call does nothing until it is sent"]
-#[derive(Debug)]
-pub struct RawRequest<'c> {
-    client: &'c Client,
-    meta: ActionMeta,
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    client: Client,
+    /// `None` when the names could not be kept ([`ActionMeta::named`]): sending fails.
+    meta: Option<ActionMeta>,
+    names: (String, String),
     body: Value,
     options: CallOptions,
 }
 
-impl<'c> RawRequest<'c> {
-    pub(crate) fn new(
-        client: &'c Client,
-        class: &'static str,
-        name: &'static str,
-        body: Value,
-    ) -> Self {
+impl RawRequest {
+    pub(crate) fn new(client: &Client, class: &str, name: &str, body: Value) -> Self {
         Self {
-            client,
-            meta: ActionMeta::new(class, name, false),
+            client: client.clone(),
+            meta: ActionMeta::named(class, name, false),
+            names: (class.to_owned(), name.to_owned()),
             body,
             options: CallOptions::default(),
         }
@@ -39,7 +37,9 @@ impl<'c> RawRequest<'c> {
     /// Declares whether sending the request twice is harmless, which allows retrying it after it
     /// may have reached the service (default `false`).
     pub fn idempotent(mut self, idempotent: bool) -> Self {
-        self.meta = ActionMeta::new(self.meta.class, self.meta.name, idempotent);
+        if let Some(meta) = &mut self.meta {
+            meta.idempotent = idempotent;
+        }
         self
     }
 
@@ -62,15 +62,28 @@ impl<'c> RawRequest<'c> {
     }
 
     /// Sends the request; returns the reply's `Data` as JSON (`null` when the reply has none).
-    pub async fn send(self) -> Result<Value, Error> {
-        let body = serde_json::to_vec(&self.body)
-            .map_err(|e| Error::encode(Operation::Action(self.meta), &e))?;
-        let (payload, attempts) = self
-            .client
-            .call_raw(self.meta, Bytes::from(body), &self.options)
-            .await?;
-        payload
-            .into_json(Operation::Action(self.meta))
-            .map_err(|e| e.with_attempts(attempts))
+    /// The future borrows nothing, so it can be spawned.
+    // Not an `async fn`: the bounds are spelled out (see `Call::send`).
+    #[allow(clippy::manual_async_fn)]
+    pub fn send(self) -> impl std::future::Future<Output = Result<Value, Error>> + Send + 'static {
+        async move {
+            let Some(meta) = self.meta else {
+                let (class, name) = &self.names;
+                return Err(Error::config(format!(
+                    "cannot call {class}/{name}: this process already named {} other actions at \
+                     run time (ActionMeta::named)",
+                    crate::action::MAX_RUNTIME_NAMES
+                )));
+            };
+            let operation = Operation::Action(meta);
+            let body = serde_json::to_vec(&self.body).map_err(|e| Error::encode(operation, &e))?;
+            let (payload, attempts) = self
+                .client
+                .call_raw(meta, Bytes::from(body), &self.options)
+                .await?;
+            payload
+                .into_json(operation)
+                .map_err(|e| e.with_attempts(attempts))
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! form-urlencoded query string of `secretId`, `currentTimeStamp`, `expireTime`, `random`,
 //! `platform`, `action`, `userId` and any extra parameters.
 
+mod env;
 mod verify;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha1::Sha1;
 
+pub use env::{SECRET_ID_VAR, SECRET_KEY_VAR};
 pub use verify::{Claims, Verifier, VerifyError};
 
 pub(crate) type HmacSha1 = Hmac<Sha1>;

@@ -32,6 +32,8 @@ pub enum Problem {
         /// The upper bound, if any.
         max: Option<String>,
     },
+    /// A required field that is not set (one the client supplies, when it could not).
+    Missing,
     /// A value outside the documented set (strict mode, or a fixed integer set).
     NotAllowed {
         /// The value, as text.
@@ -59,6 +61,10 @@ impl fmt::Display for Problem {
                     (None, None) => Ok(()),
                 }
             }
+            Problem::Missing => f.write_str(
+                "missing: set it on the call, or let the client supply it (ClientBuilder::platform, \
+                 a signature source)",
+            ),
             Problem::NotAllowed { value, allowed } => {
                 write!(f, "{value:?} is not one of {}", allowed.join(", "))
             }
@@ -188,6 +194,14 @@ impl Validator {
     fn report(&mut self, field: &'static str, problem: Problem) {
         let field = self.path_to(Some(field));
         self.violations.push(Violation { field, problem });
+    }
+
+    /// A required field that the client supplies when the caller does not: `present` says
+    /// whether it is set.
+    pub fn present(&mut self, field: &'static str, present: bool) {
+        if !present {
+            self.report(field, Problem::Missing);
+        }
     }
 
     /// A string of at most `max` characters.

@@ -1,8 +1,8 @@
 //! The quickstart: `cargo run --example quickstart`.
 //!
 //! Starts the CME emulator in-process on an ephemeral port (no network), then tells the whole
-//! story with the SDK as an app would: its backend signs a `Login` signature, the client logs
-//! in, looks up its class tree, creates a class, uploads a medium, lists and searches media,
+//! story with the SDK as an app would: its backend signs (a `Login` signature, and an `Upload`
+//! one for each upload or processing), the client logs in, looks up its class tree, creates a class, uploads a medium, lists and searches media,
 //! renames and tags the medium, processes it and follows the task to success, reads the AI
 //! results, adds the medium to a project, describes projects and teams, and deletes what it
 //! created. Each step prints what was called and what came back.
@@ -13,8 +13,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cme_emulator::{Emulator, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY};
-use cme_sdk::types::{Entity, EntityType, MaterialInfo, MaterialType, SearchScope, TaskStatus};
-use cme_sdk::{BoxError, Client, ErrorCode, Signature, SignatureSource, Signer};
+use cme_sdk::types::{MaterialInfo, MaterialType, SearchScope, TaskStatus};
+use cme_sdk::{
+    BoxError, Client, ErrorCode, SignAction, SignParams, Signature, SignatureSource, Signer,
+};
 
 /// The signed-in user of the story (a demo user of the emulator's fixture).
 const USER: &str = "user_alice";
@@ -28,20 +30,13 @@ struct Backend {
 }
 
 impl Backend {
-    /// `GET /cme/login-signature` of the app's backend.
-    async fn login_signature(&self, user: &str) -> Result<Signature, BoxError> {
+    /// `GET /cme/signature?action=…` of the app's backend, for its signed-in user: `Login` to
+    /// log in, `Upload` for the `VerifySign` of uploads and processing.
+    async fn signature(&self, user: &str, action: SignAction) -> Result<Signature, BoxError> {
         self.signed.fetch_add(1, Ordering::Relaxed);
         Ok(self
             .signer
-            .login(&self.platform, user, Duration::from_secs(300)))
-    }
-
-    /// `GET /cme/upload-signature`: the `VerifySign` of uploads and processing.
-    async fn upload_signature(&self, user: &str) -> Result<String, Box<dyn Error>> {
-        let signature = self
-            .signer
-            .upload(&self.platform, user, Duration::from_secs(300));
-        Ok(signature.expose_secret().to_owned())
+            .sign(&SignParams::new(self.platform.as_str(), user, action)))
     }
 }
 
@@ -94,14 +89,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let for_client = backend.clone();
     let client = Client::builder()
         .endpoint(emulator.base_url())
-        .signature_source(SignatureSource::from_fn(move || {
+        .signature_source(SignatureSource::from_fn(move |action| {
             let backend = for_client.clone();
-            async move { backend.login_signature(USER).await }
+            async move { backend.signature(USER, action).await }
         }))
         .build()?;
     println!("client    signs in as {USER}; its signatures come from the backend callback\n");
 
-    let me = Entity::new(EntityType::Person, USER);
     let mut step = 0;
 
     // Log in (calls would do it by themselves; this checks the credentials early).
@@ -116,6 +110,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         login.platform.as_deref().unwrap_or("?"),
         login.app_id.unwrap_or_default()
     ));
+    // The signed-in user as an owner; the platform of every call is the client's.
+    let me = client.me().await?;
 
     // The class tree.
     call(
@@ -123,11 +119,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "Material/DescribeClass",
         &format!("owner PERSON {USER}"),
     );
-    let tree = client
-        .material()
-        .describe_class(DEMO_PLATFORM, me.clone())
-        .send()
-        .await?;
+    let tree = client.material().describe_class(me.clone()).send().await?;
     let classes: Vec<String> = tree
         .class_info_set
         .iter()
@@ -165,17 +157,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     call(
         &mut step,
         "Material/CreateUploadMaterial",
-        &format!("VIDEO \"海浪 原片\" into class {class_id}, VerifySign from the backend"),
+        &format!("VIDEO \"海浪 原片\" into class {class_id} (VerifySign: an Upload signature)"),
     );
     let upload = client
         .material()
-        .create_upload_material(
-            class_id,
-            MaterialType::Video,
-            "海浪 原片",
-            me.clone(),
-            backend.upload_signature(USER).await?,
-        )
+        .create_upload_material(class_id, MaterialType::Video, "海浪 原片", me.clone())
         .send()
         .await?;
     back(format!(
@@ -194,7 +180,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .finish_upload_material(upload.upload_context, "5285890812345678901")
         .send()
         .await?
-        .material_id;
+        .material_id
+        .ok_or("FinishUploadMaterial named no medium")?;
     back(format!("MaterialId {material_id}"));
 
     // List and search.
@@ -205,7 +192,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let listed = client
         .material()
-        .list_media(DEMO_PLATFORM, class_id, me.clone())
+        .list_media(class_id, me.clone())
         .send()
         .await?;
     let names: Vec<String> = listed.material_info_set.iter().map(describe).collect();
@@ -221,7 +208,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let found = client
         .material()
-        .search_material([SearchScope::new(DEMO_PLATFORM, me.clone())])
+        .search_material([SearchScope::new(me.clone())])
         .text("海")
         .material_types([MaterialType::Video])
         .send()
@@ -282,11 +269,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let task_id = client
         .material()
-        .process_material(
-            material_id.as_str(),
-            20,
-            backend.upload_signature(USER).await?,
-        )
+        .process_material(material_id.as_str(), 20)
         .send()
         .await?
         .task_id;
@@ -376,7 +359,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             format!(
                 "{} ({})",
                 p.name.as_deref().unwrap_or("?"),
-                p.category.as_ref().map_or("?", |c| c.as_str())
+                p.category.first().map_or("?", |c| c.as_str())
             )
         })
         .collect();
@@ -434,7 +417,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .filter_map(|t| t.team_id.clone())
         .collect();
     call(&mut step, "Team/DescribeTeams", &team_ids.join(", "));
-    let described = client.team().describe_teams(team_ids).send().await?;
+    let described = client
+        .team()
+        .describe_teams()
+        .team_ids(team_ids)
+        .send()
+        .await?;
     for team in &described.team_set {
         back(format!(
             "{}: {} members, created {}",
@@ -477,7 +465,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Ok(_) => return Err("the medium was deleted twice".into()),
     }
     call(&mut step, "Material/DeleteClass", &class_id.to_string());
-    client.material().delete_class(class_id).send().await?;
+    client
+        .material()
+        .delete_class(me.clone(), class_id)
+        .send()
+        .await?;
     back("ok");
 
     let stats = emulator.stats();
@@ -488,7 +480,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .map(|(_, n)| n)
         .sum();
     println!(
-        "\nDone in {:.1} s: {requests} API requests, {} login, {} signature from the backend.",
+        "\nDone in {:.1} s: {requests} API requests, {} login, {} signatures from the backend.",
         started.elapsed().as_secs_f64(),
         stats.received("Login"),
         backend.signed.load(Ordering::Relaxed),

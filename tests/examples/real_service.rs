@@ -13,18 +13,16 @@
 //! | `CME_LOGIN_ENDPOINT` | optional, default `https://open.cme.qcloud.com` |
 //! | `CME_API_ENDPOINT` | optional, default `https://web-paas-api.cme.qcloud.com` |
 //!
-//! Here one program plays both parts to keep the example short. In an app, the signing half
-//! runs on your backend (the SecretKey never reaches a client), and the client gets signatures
-//! from it through a [`SignatureSource::from_fn`] callback, as below.
+//! Here one program plays both parts, as a tool or a server that holds the key does, with
+//! [`SignatureSource::signer`]. In an app, the signing half runs on your backend (the SecretKey
+//! never reaches a client), and the client gets signatures from it through a
+//! [`SignatureSource::from_fn`] callback.
 
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cme_sdk::types::{Entity, EntityType};
-use cme_sdk::{
-    BoxError, Client, SignatureSource, Signer, DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT,
-};
+use cme_sdk::{Client, SignatureSource, Signer, DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
 
 /// The required variables, in the order of the table above.
 const REQUIRED: [&str; 4] = [
@@ -70,13 +68,13 @@ impl Settings {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn Error>> {
-    // The backend half: the API key signs Login signatures.
+    // The backend half: the API key signs for the user, whatever the client needs signed.
     let signer = Signer::new(settings.secret_id, settings.secret_key);
-    let (platform, user_id) = (settings.platform.clone(), settings.user_id.clone());
-    let source = SignatureSource::from_fn(move || {
-        let signature = signer.login(&platform, &user_id, Duration::from_secs(300));
-        async move { Ok::<_, BoxError>(signature) }
-    });
+    let source = SignatureSource::signer(
+        signer,
+        settings.platform.as_str(),
+        settings.user_id.as_str(),
+    );
 
     // The client half.
     let client = Client::builder()
@@ -100,10 +98,11 @@ async fn run(settings: Settings) -> Result<(), Box<dyn Error>> {
         login.tf_uid.as_deref().unwrap_or("?")
     );
 
-    let me = Entity::new(EntityType::Person, settings.user_id.as_str());
+    // The client knows its platform and user from its signature source.
+    let me = client.me().await?;
     let tree = client
         .material()
-        .describe_class(settings.platform.as_str(), me.clone())
+        .describe_class(me.clone())
         .first_level(true)
         .send()
         .await?;
@@ -116,11 +115,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn Error>> {
         println!("no root class for {}", settings.user_id);
         return Ok(());
     };
-    let listed = client
-        .material()
-        .list_media(settings.platform.as_str(), root, me)
-        .send()
-        .await?;
+    let listed = client.material().list_media(root, me).send().await?;
     println!(
         "root class {root}: {} media, {} sub-classes",
         listed.material_total_count.unwrap_or_default(),

@@ -27,7 +27,7 @@ async fn the_class_tree_is_created_listed_renamed_moved_and_deleted() {
     let env = Env::start().await;
     let m = env.material();
     let all = m
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .send()
         .await
         .expect("DescribeClass");
@@ -78,7 +78,7 @@ async fn the_class_tree_is_created_listed_renamed_moved_and_deleted() {
 
     // list
     let level = m
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .base_class_id(ALICE_ROOT)
         .first_level(true)
         .send()
@@ -91,7 +91,7 @@ async fn the_class_tree_is_created_listed_renamed_moved_and_deleted() {
         .collect();
     assert_eq!(names, ["视频", "音频", "图片", "剪辑"]);
     let under = m
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .base_class_id(edit)
         .send()
         .await
@@ -108,7 +108,7 @@ async fn the_class_tree_is_created_listed_renamed_moved_and_deleted() {
         [("/个人/剪辑/草稿".to_owned(), draft, edit)]
     );
     let listed: ListMediaData = m
-        .list_media(P, edit, person(ALICE))
+        .list_media(edit, person(ALICE))
         .send()
         .await
         .expect("ListMedia of the new class");
@@ -136,16 +136,22 @@ async fn the_class_tree_is_created_listed_renamed_moved_and_deleted() {
     );
 
     // delete: gone
-    m.delete_class(draft).send().await.expect("DeleteClass");
-    m.delete_class(edit).send().await.expect("DeleteClass");
+    m.delete_class(person(ALICE), draft)
+        .send()
+        .await
+        .expect("DeleteClass");
+    m.delete_class(person(ALICE), edit)
+        .send()
+        .await
+        .expect("DeleteClass");
     let after = m
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .send()
         .await
         .expect("listed");
     assert_eq!(tree(&after.class_info_set), tree(&all.class_info_set));
     expect_api_error(
-        m.delete_class(edit).send().await,
+        m.delete_class(person(ALICE), edit).send().await,
         "Material/DeleteClass",
         &ErrorCode::InvalidParameterValueClassNotExist,
         &format!("class not exist: {edit}"),
@@ -215,7 +221,7 @@ async fn class_actions_refuse_what_the_docs_say() {
             ErrorCode::InvalidParameterValueClassNotExist,
             "class not exist: 424242",
             unit(
-                m.describe_class(P, person(ALICE))
+                m.describe_class(person(ALICE))
                     .base_class_id(424242)
                     .send()
                     .await,
@@ -225,7 +231,7 @@ async fn class_actions_refuse_what_the_docs_say() {
             "Material/DescribeClass",
             ErrorCode::OperationDeniedPermissionDeny,
             "permission denied",
-            unit(bob.material().describe_class(P, person(ALICE)).send().await),
+            unit(bob.material().describe_class(person(ALICE)).send().await),
         ),
         (
             "Material/ModifyClass",
@@ -260,25 +266,36 @@ async fn class_actions_refuse_what_the_docs_say() {
             "Material/DeleteClass",
             ErrorCode::InvalidParameterValueClassNotExist,
             "class not exist: 424242",
-            unit(m.delete_class(424242).send().await),
+            unit(m.delete_class(person(ALICE), 424242).send().await),
         ),
         (
             "Material/DeleteClass",
             ErrorCode::OperationDeniedPermissionDeny,
             "permission denied",
-            unit(bob.material().delete_class(made).send().await),
+            unit(
+                bob.material()
+                    .delete_class(person(ALICE), made)
+                    .send()
+                    .await,
+            ),
         ),
         (
             "Material/DeleteClass",
             ErrorCode::InvalidParameterValueClassNotEmpty,
             "media",
-            unit(m.delete_class(audio).send().await),
+            unit(m.delete_class(person(ALICE), audio).send().await),
         ),
         (
             "Material/DeleteClass",
             ErrorCode::InvalidParameterValueClassNotEmpty,
             "sub-classes",
-            unit(m.delete_class(made).send().await),
+            unit(m.delete_class(person(ALICE), made).send().await),
+        ),
+        (
+            "Material/DeleteClass",
+            ErrorCode::InvalidParameterValueClassNotExist,
+            "class not exist",
+            unit(m.delete_class(team(TEAM), made).send().await),
         ),
     ]);
     assert!(env.state() == before, "refused requests change nothing");
@@ -292,7 +309,7 @@ async fn a_team_member_works_in_the_team_tree() {
     let team_root = class_id(&bob, team(TEAM), "/团队").await;
     let listed = bob
         .material()
-        .list_media(P, team_root, team(TEAM))
+        .list_media(team_root, team(TEAM))
         .send()
         .await
         .expect("ListMedia of the team's root");
@@ -317,7 +334,7 @@ async fn a_team_member_works_in_the_team_tree() {
     )
     .await;
     expect_api_error(
-        bob.material().delete_class(made).send().await,
+        bob.material().delete_class(team(TEAM), made).send().await,
         "Material/DeleteClass",
         &ErrorCode::InvalidParameterValueClassNotEmpty,
         "class not empty",
@@ -328,13 +345,13 @@ async fn a_team_member_works_in_the_team_tree() {
         .await
         .expect("a member deletes a team medium");
     bob.material()
-        .delete_class(made)
+        .delete_class(team(TEAM), made)
         .send()
         .await
         .expect("then the empty class");
     let carol = env.client_for(CAROL);
     expect_api_error(
-        carol.material().describe_class(P, team(TEAM)).send().await,
+        carol.material().describe_class(team(TEAM)).send().await,
         "Material/DescribeClass",
         &ErrorCode::OperationDeniedPermissionDeny,
         "permission denied",

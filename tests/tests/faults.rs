@@ -96,7 +96,7 @@ async fn an_idempotent_call_gets_through_dropped_connections() {
     );
     let data = env
         .material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect("retried after the lost reply");
@@ -174,7 +174,8 @@ async fn a_non_idempotent_call_is_never_sent_twice() {
     );
     let err = env
         .material()
-        .process_material(CITY, 20, env.backend.upload_signature())
+        .process_material(CITY, 20)
+        .verify_sign(env.backend.upload_signature())
         .send()
         .await
         .expect_err("the reply was lost");
@@ -272,7 +273,7 @@ async fn deadlines_hold() {
     let started = Instant::now();
     let err = env
         .material()
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .timeout(Duration::from_millis(500))
         .send()
         .await
@@ -293,7 +294,7 @@ async fn deadlines_hold() {
     let started = Instant::now();
     let err = env
         .material()
-        .describe_class(P, person(ALICE))
+        .describe_class(person(ALICE))
         .timeout(Duration::from_millis(900))
         .attempt_timeout(Duration::from_millis(200))
         .retry(
@@ -406,7 +407,8 @@ async fn a_gateway_error_after_a_non_idempotent_call_ran_is_not_resent() {
         );
         let result = env
             .material()
-            .process_material(CITY, 20, env.backend.upload_signature())
+            .process_material(CITY, 20)
+            .verify_sign(env.backend.upload_signature())
             .send()
             .await;
         let started = env.state().tasks.len() - tasks;

@@ -236,7 +236,8 @@ async fn frame_tag_actions_refuse_what_the_docs_say() {
 async fn manual_tags_stand_apart_from_the_ai_ones() {
     let env = Env::with(Emulator::builder().task_duration(Duration::from_secs(3600))).await;
     let m = env.material();
-    m.process_material(CITY, 20, env.backend.upload_signature())
+    m.process_material(CITY, 20)
+        .verify_sign(env.backend.upload_signature())
         .send()
         .await
         .expect("ProcessMaterial");

@@ -26,7 +26,7 @@ async fn the_client_logs_in_lazily_and_again_when_the_ticket_expires_mid_run() {
     );
     assert_eq!((env.logins(), env.backend.signatures()), (0, 0));
 
-    m.list_media(P, ALICE_ROOT, person(ALICE))
+    m.list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect("first call");
@@ -59,14 +59,14 @@ async fn the_client_logs_in_lazily_and_again_when_the_ticket_expires_mid_run() {
 
     // and again, for a third kind of call
     env.emu.expire_tickets();
-    m.delete_class(made)
+    m.delete_class(person(ALICE), made)
         .send()
         .await
         .expect("after a second expiry");
     assert_eq!(env.logins(), 3);
     // while the ticket is good, calls do not log in
     for _ in 0..3 {
-        m.list_media(P, ALICE_ROOT, person(ALICE))
+        m.list_media(ALICE_ROOT, person(ALICE))
             .send()
             .await
             .expect("call");
@@ -90,7 +90,7 @@ async fn concurrent_calls(client: &Client, n: usize) {
         tokio::spawn(async move {
             client
                 .material()
-                .list_media(P, ALICE_ROOT, person(ALICE))
+                .list_media(ALICE_ROOT, person(ALICE))
                 .send()
                 .await
                 .map(|data| data.class_info_set.len())
@@ -161,7 +161,7 @@ async fn a_ticket_refused_right_after_a_fresh_login_is_an_auth_error() {
     let env = Env::with(Emulator::builder().ticket_lifetime(Duration::ZERO)).await;
     let err = env
         .material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect_err("every ticket is expired");
@@ -198,14 +198,39 @@ async fn a_ticket_refused_right_after_a_fresh_login_is_an_auth_error() {
 #[tokio::test]
 async fn a_client_with_only_a_ticket_works_until_the_ticket_expires() {
     let emu = start().await;
+    let ticket = Ticket::new(emu.ticket_for(ALICE));
+    // Without a signature source nor a login, the client cannot tell its platform.
+    let unplaced = Client::builder()
+        .endpoint(emu.base_url())
+        .ticket(ticket.clone())
+        .build()
+        .expect("a client with a ticket from elsewhere");
+    let err = unplaced
+        .material()
+        .list_media(ALICE_ROOT, person(ALICE))
+        .send()
+        .await
+        .expect_err("no platform to send");
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidRequest(_)),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("Material/ListMedia failed: invalid request: Platform: missing"),
+        "{err}"
+    );
+    let err = unplaced.me().await.expect_err("no user to name");
+    assert!(err.to_string().contains("does not know its user"), "{err}");
     let client = Client::builder()
         .endpoint(emu.base_url())
-        .ticket(Ticket::new(emu.ticket_for(ALICE)))
+        .ticket(ticket)
+        .platform(P)
         .build()
         .expect("a client with a ticket from elsewhere");
     client
         .material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect("no login needed");
@@ -213,7 +238,7 @@ async fn a_client_with_only_a_ticket_works_until_the_ticket_expires() {
     emu.expire_tickets();
     let err = client
         .material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect_err("the ticket expired and nothing can renew it");
@@ -236,7 +261,7 @@ async fn a_failing_backend_fails_the_call_with_its_reason() {
     let counter = asked.clone();
     let client = Client::builder()
         .endpoint(emu.base_url())
-        .signature_source(SignatureSource::from_fn(move || {
+        .signature_source(SignatureSource::from_fn(move |_action| {
             let counter = counter.clone();
             async move {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -291,7 +316,7 @@ async fn a_failed_login_is_shared_by_the_callers_waiting_for_it() {
         tokio::spawn(async move {
             client
                 .material()
-                .list_media(P, ALICE_ROOT, person(ALICE))
+                .list_media(ALICE_ROOT, person(ALICE))
                 .send()
                 .await
         })
@@ -320,7 +345,7 @@ async fn a_failed_login_is_shared_by_the_callers_waiting_for_it() {
     // the next call logs in
     client
         .material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect("a later call logs in");

@@ -20,7 +20,7 @@ async fn the_current_shape() {
     assert_eq!(data.tf_uid.as_deref(), Some("tfuid_a11ce0000000001"));
     assert_eq!(data.request_id.as_deref().map(str::len), Some(36));
     env.material()
-        .list_media(P, ALICE_ROOT, person(ALICE))
+        .list_media(ALICE_ROOT, person(ALICE))
         .send()
         .await
         .expect("a call with that ticket");
@@ -40,7 +40,7 @@ async fn the_legacy_shape() {
     assert_eq!(data.platform.as_deref(), Some(P));
     let classes = client
         .material()
-        .describe_class(P, person("new_user"))
+        .describe_class(person("new_user"))
         .send()
         .await
         .expect("a call with that ticket");
@@ -65,7 +65,7 @@ async fn the_legacy_shape() {
 fn signing_client(emu: &RunningEmulator, signer: Signer, params: SignParams) -> Client {
     Client::builder()
         .endpoint(emu.base_url())
-        .signature_source(cme_sdk::SignatureSource::from_fn(move || {
+        .signature_source(cme_sdk::SignatureSource::from_fn(move |_action| {
             let signature = signer.sign(&params);
             async move { Ok::<_, cme_sdk::BoxError>(signature) }
         }))
@@ -150,7 +150,7 @@ async fn refusals_in_both_shapes_are_auth_errors() {
         // a call that needs a login reports it for its action
         let err = client
             .material()
-            .list_media(P, ALICE_ROOT, person(ALICE))
+            .list_media(ALICE_ROOT, person(ALICE))
             .send()
             .await
             .expect_err(&context);

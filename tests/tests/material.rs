@@ -18,7 +18,7 @@ async fn list_media_shows_a_class_its_media_and_its_sub_classes() {
     let video = class_id(&env.client, person(ALICE), "/个人/视频").await;
     let data = env
         .material()
-        .list_media(P, video, person(ALICE))
+        .list_media(video, person(ALICE))
         .send()
         .await
         .expect("ListMedia");
@@ -50,7 +50,7 @@ async fn list_media_shows_a_class_its_media_and_its_sub_classes() {
 
     let page = env
         .material()
-        .list_media(P, video, person(ALICE))
+        .list_media(video, person(ALICE))
         .offset(2)
         .limit(2)
         .send()
@@ -65,12 +65,7 @@ async fn list_media_shows_a_class_its_media_and_its_sub_classes() {
             "Material/ListMedia",
             ErrorCode::InvalidParameterValueClassNotExist,
             "class not exist: 99999",
-            unit(
-                env.material()
-                    .list_media(P, 99999, person(ALICE))
-                    .send()
-                    .await,
-            ),
+            unit(env.material().list_media(99999, person(ALICE)).send().await),
         ),
         (
             "Material/ListMedia",
@@ -78,7 +73,7 @@ async fn list_media_shows_a_class_its_media_and_its_sub_classes() {
             "permission denied",
             unit(
                 bob.material()
-                    .list_media(P, ALICE_ROOT, person(ALICE))
+                    .list_media(ALICE_ROOT, person(ALICE))
                     .send()
                     .await,
             ),
@@ -203,7 +198,7 @@ async fn describe_materials_gives_details_and_per_medium_failures() {
 #[tokio::test]
 async fn search_material_filters_sorts_and_pages() {
     let env = Env::start().await;
-    let mine = || SearchMaterialRequest::new([SearchScope::new(P, person(ALICE))]);
+    let mine = || SearchMaterialRequest::new([SearchScope::new(person(ALICE))]);
     let cases: Vec<(SearchMaterialRequest, Vec<&str>)> = vec![
         (mine().text("海边"), vec![SUNSET]),
         (mine().text("travel"), vec![SUNSET]),
@@ -245,7 +240,7 @@ async fn search_material_filters_sorts_and_pages() {
     let video = class_id(&env.client, person(ALICE), "/个人/视频").await;
     let page = env
         .material()
-        .search_material([SearchScope::new(P, person(ALICE)).class_id(video)])
+        .search_material([SearchScope::new(person(ALICE)).class_id(video)])
         .sort(SortBy::new("CreateTime").order(SortOrder::Asc))
         .offset(1)
         .limit(2)
@@ -256,7 +251,7 @@ async fn search_material_filters_sorts_and_pages() {
     assert_eq!(ids(&page.material_info_set), [CITY, INTERVIEW]);
     let one_level = env
         .material()
-        .search_material([SearchScope::new(P, person(ALICE))
+        .search_material([SearchScope::new(person(ALICE))
             .class_id(video)
             .search_one_depth(true)])
         .send()
@@ -269,8 +264,8 @@ async fn search_material_filters_sorts_and_pages() {
     let two_scopes = env
         .material()
         .search_material([
-            SearchScope::new(P, person(ALICE)),
-            SearchScope::new(P, team(TEAM)),
+            SearchScope::new(person(ALICE)),
+            SearchScope::new(team(TEAM)),
         ])
         .material_types([MaterialType::Image])
         .send()
@@ -289,7 +284,7 @@ async fn search_material_filters_sorts_and_pages() {
             "permission denied",
             unit(
                 bob.material()
-                    .search_material([SearchScope::new(P, person(ALICE))])
+                    .search_material([SearchScope::new(person(ALICE))])
                     .send()
                     .await,
             ),
@@ -405,7 +400,7 @@ async fn modify_then_delete_a_medium() {
     assert_ne!(basic.update_time, basic.create_time);
     let listed = env
         .material()
-        .list_media(P, audio, person(ALICE))
+        .list_media(audio, person(ALICE))
         .send()
         .await
         .expect("moved");
@@ -480,7 +475,7 @@ async fn modify_then_delete_a_medium() {
     assert_eq!(code.as_deref(), Some("InvalidParameterValue.MaterialId"));
     let listed = env
         .material()
-        .list_media(P, audio, person(ALICE))
+        .list_media(audio, person(ALICE))
         .send()
         .await
         .expect("listed");

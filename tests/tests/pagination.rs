@@ -55,7 +55,7 @@ async fn items_and_pages_walk_a_class_of_hundreds_of_media() {
 
     let items: Vec<MaterialInfo> = env
         .material()
-        .list_media(P, bulk, person(ALICE))
+        .list_media(bulk, person(ALICE))
         .limit(7)
         .items()
         .try_collect()
@@ -70,7 +70,7 @@ async fn items_and_pages_walk_a_class_of_hundreds_of_media() {
     env.emu.reset_stats();
     let pages: Vec<_> = env
         .material()
-        .list_media(P, bulk, person(ALICE))
+        .list_media(bulk, person(ALICE))
         .limit(30)
         .pages()
         .try_collect()
@@ -87,7 +87,7 @@ async fn items_and_pages_walk_a_class_of_hundreds_of_media() {
     // the same media through a search of the class, 25 a page
     let searched: Vec<MaterialInfo> = env
         .material()
-        .search_material([SearchScope::new(P, person(ALICE)).class_id(bulk)])
+        .search_material([SearchScope::new(person(ALICE)).class_id(bulk)])
         .limit(25)
         .items()
         .try_collect()
@@ -101,7 +101,7 @@ async fn items_and_pages_walk_a_class_of_hundreds_of_media() {
     // starting from an offset
     let tail: Vec<MaterialInfo> = env
         .material()
-        .list_media(P, bulk, person(ALICE))
+        .list_media(bulk, person(ALICE))
         .offset(240)
         .limit(4)
         .items()
@@ -127,7 +127,7 @@ async fn a_stream_goes_on_through_503s_and_a_ticket_expiry() {
     );
     let mut names = Vec::new();
     {
-        let call = env.material().list_media(P, bulk, person(ALICE)).limit(20);
+        let call = env.material().list_media(bulk, person(ALICE)).limit(20);
         let mut stream = std::pin::pin!(call.items());
         while let Some(item) = stream.next().await {
             names.push(name(&item.expect("an item")));
@@ -172,7 +172,7 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
     }
     let pages: Vec<_> = env
         .material()
-        .list_media(P, class, person(ALICE))
+        .list_media(class, person(ALICE))
         .limit(10)
         .pages()
         .try_collect()
@@ -187,7 +187,7 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
 
     let audio: Vec<MaterialInfo> = env
         .material()
-        .search_material([SearchScope::new(P, person(ALICE)).class_id(class)])
+        .search_material([SearchScope::new(person(ALICE)).class_id(class)])
         .material_types([MaterialType::Audio])
         .limit(3)
         .items()
@@ -210,7 +210,7 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
         .class_id;
     let pages: Vec<_> = env
         .material()
-        .list_media(P, empty, person(ALICE))
+        .list_media(empty, person(ALICE))
         .pages()
         .try_collect()
         .await

@@ -47,7 +47,7 @@ async fn describe_and_search_projects() {
         .expect("the demo project");
     assert_eq!(vlog.name.as_deref(), Some("海边旅行 vlog"));
     assert_eq!(vlog.owner, Some(person(ALICE)));
-    assert_eq!(vlog.category, Some(ProjectCategory::Default));
+    assert_eq!(vlog.category, [ProjectCategory::Default]);
     assert_eq!(vlog.wh_ratio, Some(WhRatio::Landscape16x9));
     assert_eq!(vlog.cover_source, Some(CoverSource::Default));
     assert_eq!(vlog.description.as_deref(), Some("A trip to the sea"));
@@ -55,7 +55,7 @@ async fn describe_and_search_projects() {
 
     let switcher = p
         .describe_projects()
-        .category_set([ProjectCategory::Switcher])
+        .category(ProjectCategory::Switcher)
         .send()
         .await
         .expect("by category");

@@ -47,10 +47,12 @@ async fn teams_joined_and_described() {
     let teams = env
         .client
         .team()
-        .describe_teams([TEAM, "cmetid_unknown"])
+        .describe_teams()
+        .team_ids([TEAM, "cmetid_unknown"])
         .send()
         .await
         .expect("DescribeTeams");
+    assert_eq!(teams.total_count, Some(1));
     let [info] = teams.team_set.as_slice() else {
         panic!("unknown IDs are left out: {:?}", teams.team_set);
     };
@@ -60,7 +62,7 @@ async fn teams_joined_and_described() {
     assert_eq!(info.create_time.as_deref(), Some("2024-01-15T02:00:00Z"));
 
     expect_api_error(
-        carol.team().describe_teams([TEAM]).send().await,
+        carol.team().describe_teams().team_ids([TEAM]).send().await,
         "Team/DescribeTeams",
         &ErrorCode::OperationDeniedPermissionDeny,
         "is not a member of team",

@@ -18,13 +18,8 @@ async fn an_upload_makes_exactly_one_medium() {
     let video = class_id(&env.client, person(ALICE), "/个人/视频").await;
     let started = env
         .material()
-        .create_upload_material(
-            video,
-            MaterialType::Video,
-            "上传测试",
-            person(ALICE),
-            env.backend.upload_signature(),
-        )
+        // No VerifySign: the client asks its signature source for an Upload signature.
+        .create_upload_material(video, MaterialType::Video, "上传测试", person(ALICE))
         .send()
         .await
         .expect("CreateUploadMaterial");
@@ -40,19 +35,20 @@ async fn an_upload_makes_exactly_one_medium() {
         .send()
         .await
         .expect("FinishUploadMaterial");
-    assert_eq!(done.material_id.len(), 20, "{}", done.material_id);
+    let material_id = done.material_id.expect("a new medium");
+    assert_eq!(material_id.len(), 20, "{material_id}");
 
     let listed = env
         .material()
-        .list_media(P, video, person(ALICE))
+        .list_media(video, person(ALICE))
         .send()
         .await
         .expect("listed");
     assert_eq!(listed.material_total_count, Some(4));
-    assert_eq!(ids(&listed.material_info_set)[0], done.material_id);
+    assert_eq!(ids(&listed.material_info_set)[0], material_id);
     let described = env
         .material()
-        .describe_materials([done.material_id.as_str()])
+        .describe_materials([material_id.as_str()])
         .send()
         .await
         .expect("described");
@@ -67,13 +63,8 @@ async fn an_upload_makes_exactly_one_medium() {
     let bob = env.client_for(BOB);
     let second = env
         .material()
-        .create_upload_material(
-            video,
-            MaterialType::Audio,
-            "第二个",
-            person(ALICE),
-            env.backend.upload_signature(),
-        )
+        .create_upload_material(video, MaterialType::Audio, "第二个", person(ALICE))
+        .verify_sign(env.backend.upload_signature())
         .send()
         .await
         .expect("another upload");
@@ -195,10 +186,10 @@ async fn create_upload_material_refuses_what_the_docs_say() {
 
 /// CreateUploadMaterial of a video named `x`, its `Data` dropped.
 async fn create(client: &Client, class_id: i64, owner: Entity, sign: String) -> Result<(), Error> {
-    let call =
-        client
-            .material()
-            .create_upload_material(class_id, MaterialType::Video, "x", owner, sign);
+    let call = client
+        .material()
+        .create_upload_material(class_id, MaterialType::Video, "x", owner)
+        .verify_sign(sign);
     unit(call.send().await)
 }
 
@@ -265,7 +256,8 @@ async fn processing_runs_a_task_to_success_and_makes_the_ai_results() {
 
     let task_id = env
         .material()
-        .process_material(INTERVIEW, 20, env.backend.upload_signature())
+        .process_material(INTERVIEW, 20)
+        .verify_sign(env.backend.upload_signature())
         .send()
         .await
         .expect("ProcessMaterial")
@@ -386,26 +378,42 @@ async fn process_material_and_the_ai_queries_refuse_what_the_docs_say() {
             "Material/ProcessMaterial",
             ErrorCode::InvalidParameterValueMaterialId,
             "material not exist",
-            unit(m.process_material(NO_MATERIAL, 20, sign()).send().await),
+            unit(
+                m.process_material(NO_MATERIAL, 20)
+                    .verify_sign(sign())
+                    .send()
+                    .await,
+            ),
         ),
         (
             "Material/ProcessMaterial",
             ErrorCode::OperationDeniedPermissionDeny,
             "permission denied",
-            unit(b.process_material(CITY, 20, sign()).send().await),
+            unit(
+                b.process_material(CITY, 20)
+                    .verify_sign(sign())
+                    .send()
+                    .await,
+            ),
         ),
         (
             "Material/ProcessMaterial",
             ErrorCode::InvalidParameterValue,
             "cannot be processed",
-            unit(m.process_material(POSTER, 20, sign()).send().await),
+            unit(
+                m.process_material(POSTER, 20)
+                    .verify_sign(sign())
+                    .send()
+                    .await,
+            ),
         ),
         (
             "Material/ProcessMaterial",
             ErrorCode::AuthFailureSignatureFailure,
             "VerifySign",
             unit(
-                m.process_material(CITY, 20, "bm90IGEgc2lnbmF0dXJl")
+                m.process_material(CITY, 20)
+                    .verify_sign("bm90IGEgc2lnbmF0dXJl")
                     .send()
                     .await,
             ),
@@ -439,7 +447,8 @@ async fn process_material_and_the_ai_queries_refuse_what_the_docs_say() {
 
     // a Definition the docs do not allow never leaves the client
     let err = m
-        .process_material(CITY, 25, sign())
+        .process_material(CITY, 25)
+        .verify_sign(sign())
         .send()
         .await
         .expect_err("Definition 25 is not 20 or 30");
@@ -451,7 +460,8 @@ async fn process_material_and_the_ai_queries_refuse_what_the_docs_say() {
     assert_eq!(env.received("Material/ProcessMaterial"), 4);
 
     // subtitles only: an audio medium with definition 30
-    m.process_material(MUSIC, 30, sign())
+    m.process_material(MUSIC, 30)
+        .verify_sign(sign())
         .send()
         .await
         .expect("ProcessMaterial 30");

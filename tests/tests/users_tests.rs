@@ -27,11 +27,7 @@ async fn lists_my_classes() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let me = Entity::new(EntityType::Person, DEMO_USER_ID);
-    let tree = client
-        .material()
-        .describe_class(DEMO_PLATFORM, me)
-        .send()
-        .await?;
+    let tree = client.material().describe_class(me).send().await?;
     assert!(!tree.class_info_set.is_empty());
     emulator.shutdown().await;
     Ok(())

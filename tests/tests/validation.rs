@@ -8,8 +8,8 @@ mod support;
 
 use cme_emulator::Emulator;
 use cme_sdk::material::{
-    AddMaterialFrameTagRequest, DescribeMaterialsRequest, ListMediaRequest, ModifyMaterialRequest,
-    ProcessMaterialRequest, SearchMaterialRequest,
+    AddMaterialFrameTagRequest, ListMediaRequest, ModifyMaterialRequest, ProcessMaterialRequest,
+    SearchMaterialRequest,
 };
 use cme_sdk::project::{AddMaterialToProjectRequest, ModifyProjectRequest};
 use cme_sdk::team::DescribeJoinTeamsRequest;
@@ -97,7 +97,7 @@ async fn the_sdk_and_the_emulator_refuse_the_same_requests() {
     refused_on_both_sides(
         &env,
         &unchecked,
-        ListMediaRequest::new(P, ALICE_ROOT, person(ALICE)).limit(31),
+        ListMediaRequest::new(ALICE_ROOT, person(ALICE)).limit(31),
         "Limit",
         ErrorCode::InvalidParameterValueLimit,
     )
@@ -105,7 +105,7 @@ async fn the_sdk_and_the_emulator_refuse_the_same_requests() {
     refused_on_both_sides(
         &env,
         &unchecked,
-        ListMediaRequest::new(P, ALICE_ROOT, person(ALICE)).offset(-1),
+        ListMediaRequest::new(ALICE_ROOT, person(ALICE)).offset(-1),
         "Offset",
         bad.clone(),
     )
@@ -113,15 +113,7 @@ async fn the_sdk_and_the_emulator_refuse_the_same_requests() {
     refused_on_both_sides(
         &env,
         &unchecked,
-        DescribeMaterialsRequest::new(ids(21)),
-        "MaterialIds",
-        bad.clone(),
-    )
-    .await;
-    refused_on_both_sides(
-        &env,
-        &unchecked,
-        SearchMaterialRequest::new([SearchScope::new(P, person(ALICE))]).text(long(16)),
+        SearchMaterialRequest::new([SearchScope::new(person(ALICE))]).text(long(16)),
         "Text",
         bad.clone(),
     )
@@ -129,7 +121,7 @@ async fn the_sdk_and_the_emulator_refuse_the_same_requests() {
     refused_on_both_sides(
         &env,
         &unchecked,
-        ProcessMaterialRequest::new(CITY, 25, env.backend.upload_signature()),
+        ProcessMaterialRequest::new(CITY, 25),
         "Definition",
         bad.clone(),
     )

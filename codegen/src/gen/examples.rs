@@ -76,12 +76,12 @@ fn struct_expr(api: &Api, ty: &proc_macro2::Ident, fields_: &[Field], value: &Js
     let obj = value.as_object().unwrap_or(&empty);
     let args = fields_
         .iter()
-        .filter(|f| f.required)
+        .filter(|f| f.is_argument())
         .map(|f| match obj.get(&f.name) {
             Some(v) => value_expr(api, v, &f.ty),
             None => quote!(Default::default()),
         });
-    let setters = fields_.iter().filter(|f| !f.required).filter_map(|f| {
+    let setters = fields_.iter().filter(|f| !f.is_argument()).filter_map(|f| {
         let v = obj.get(&f.name)?;
         let setter = ident(&f.rust_name);
         let expr = value_expr(api, v, &f.ty);

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::gen::docs;
-use crate::model::{Field, TypeRef};
+use crate::model::{Field, Format, FromClient, TypeRef};
 
 /// Which way a struct travels: decides strictness and the shape of optional fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +50,13 @@ fn is_list(ty: &TypeRef) -> bool {
     matches!(ty, TypeRef::List(_))
 }
 
-/// Whether the field is an `Option` in Rust.
+/// Whether the field is an `Option` in Rust. A required input field that the client supplies
+/// is one too: unset until the client fills it.
 pub fn is_option(field: &Field, dir: Direction) -> bool {
-    !(field.required || dir == Direction::Output && is_list(&field.ty))
+    match dir {
+        Direction::Input => !field.is_argument(),
+        Direction::Output => !(field.required || is_list(&field.ty)),
+    }
 }
 
 /// The field's Rust type, with its `Box` and `Option` when it has them.
@@ -71,8 +75,13 @@ pub fn has_default(field: &Field, dir: Direction) -> bool {
     is_option(field, dir) || is_scalar(&field.ty) || is_list(&field.ty)
 }
 
-/// The field declaration with its docs and serde attributes.
-pub fn declaration(field: &Field, dir: Direction) -> TokenStream {
+/// The field declaration with its docs and serde attributes; with `serde_only_if`, the serde
+/// attributes apply only under that `cfg` (a type whose serde derives are all conditional).
+pub fn declaration(
+    field: &Field,
+    dir: Direction,
+    serde_only_if: Option<&TokenStream>,
+) -> TokenStream {
     let doc = docs::attrs(docs::field(field));
     let name = ident(&field.rust_name);
     let ty = field_type(field, dir);
@@ -90,10 +99,7 @@ pub fn declaration(field: &Field, dir: Direction) -> TokenStream {
         }
         Direction::Output => {
             if is_list(&field.ty) {
-                serde_args.push(quote!(
-                    default,
-                    deserialize_with = "crate::de::null_as_default"
-                ));
+                serde_args.push(quote!(default, deserialize_with = "crate::de::list"));
             } else if is_scalar(&field.ty) && option {
                 serde_args.push(quote!(
                     default,
@@ -107,9 +113,13 @@ pub fn declaration(field: &Field, dir: Direction) -> TokenStream {
             }
         }
     }
+    let serde = match serde_only_if {
+        Some(cfg) => quote!(#[cfg_attr(#cfg, serde(#(#serde_args),*))]),
+        None => quote!(#[serde(#(#serde_args),*)]),
+    };
     quote! {
         #doc
-        #[serde(#(#serde_args),*)]
+        #serde
         pub #name: #ty,
     }
 }
@@ -138,7 +148,7 @@ pub fn argument(field: &Field) -> (TokenStream, TokenStream) {
 
 /// `new(required...)` and one setter per optional field, for a request or an input struct.
 pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_argument()).collect();
     let params = required.iter().map(|f| {
         let name = ident(&f.rust_name);
         let (ty, _) = argument(f);
@@ -146,7 +156,7 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
     });
     let inits = fields.iter().map(|f| {
         let name = ident(&f.rust_name);
-        if f.required {
+        if f.is_argument() {
             let (_, conv) = argument(f);
             if name == conv.to_string() {
                 quote!(#name)
@@ -158,7 +168,7 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
         }
     });
     let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+    let setters = fields.iter().filter(|f| !f.is_argument()).map(|f| {
         let name = ident(&f.rust_name);
         let (ty, conv) = argument(f);
         let doc = docs::attrs(setter_doc(f));
@@ -171,7 +181,7 @@ pub fn constructor_and_setters(fields: &[Field]) -> TokenStream {
         }
     });
     let names: Vec<_> = required.iter().map(|f| format!("`{}`", f.name)).collect();
-    let has_optional = fields.iter().any(|f| !f.required);
+    let has_optional = fields.iter().any(|f| !f.is_argument());
     let new_doc = match (names.is_empty(), has_optional) {
         (true, _) => " A value with every optional field unset.".to_owned(),
         (false, true) => format!(
@@ -280,11 +290,15 @@ fn field_checks(field: &Field) -> Option<TokenStream> {
         },
         TypeRef::Bool => {}
     }
-    if checks.is_empty() {
-        return None;
-    }
     let name = format_ident!("{}", field.rust_name);
-    Some(if field.required {
+    let presence = field
+        .from_client
+        .is_some()
+        .then(|| quote!(v.present(#wire, self.#name.is_some());));
+    if checks.is_empty() {
+        return presence;
+    }
+    Some(if field.is_argument() {
         quote! {
             {
                 let x = &self.#name;
@@ -293,8 +307,117 @@ fn field_checks(field: &Field) -> Option<TokenStream> {
         }
     } else {
         quote! {
+            #presence
             if let Some(x) = &self.#name {
                 #(#checks)*
+            }
+        }
+    })
+}
+
+/// The `ClientSupplied` impl of a request or input struct: which fields the client fills
+/// (`FromClient`), directly or in nested structs. Empty (the trait's defaults) when none.
+pub fn client_supplied(name: &Ident, fields: &[Field]) -> TokenStream {
+    let mut wants = Vec::new();
+    let mut supplies = Vec::new();
+    for f in fields.iter().filter(|f| f.client_supplied) {
+        let field = ident(&f.rust_name);
+        match f.from_client {
+            Some(from) => {
+                let (want, value) = match from {
+                    FromClient::Platform => (quote!(platform), quote!(platform)),
+                    FromClient::UploadSignature => {
+                        (quote!(upload_signature), quote!(upload_signature))
+                    }
+                };
+                wants.push(quote! {
+                    if self.#field.is_none() {
+                        wants.#want = true;
+                    }
+                });
+                supplies.push(quote! {
+                    if self.#field.is_none() {
+                        self.#field = values.#value.clone();
+                    }
+                });
+            }
+            None => {
+                // A struct, or a list of structs, with client-supplied fields inside.
+                let (each, each_mut) = match (is_list(&f.ty), is_option(f, Direction::Input)) {
+                    (true, true) => (
+                        quote!(self.#field.iter().flatten()),
+                        quote!(self.#field.iter_mut().flatten()),
+                    ),
+                    (true, false) => (quote!(self.#field.iter()), quote!(self.#field.iter_mut())),
+                    (false, true) => (quote!(self.#field.iter()), quote!(self.#field.iter_mut())),
+                    (false, false) => (
+                        quote!(std::iter::once(&self.#field)),
+                        quote!(std::iter::once(&mut self.#field)),
+                    ),
+                };
+                wants.push(quote! {
+                    for x in #each {
+                        wants = wants.or(crate::action::ClientSupplied::wants(x));
+                    }
+                });
+                supplies.push(quote! {
+                    for x in #each_mut {
+                        crate::action::ClientSupplied::supply(x, values);
+                    }
+                });
+            }
+        }
+    }
+    if wants.is_empty() {
+        return quote!(impl crate::action::ClientSupplied for #name {});
+    }
+    quote! {
+        impl crate::action::ClientSupplied for #name {
+            fn wants(&self) -> crate::action::Wants {
+                let mut wants = crate::action::Wants::default();
+                #(#wants)*
+                wants
+            }
+            fn supply(&mut self, values: &crate::action::Supplied) {
+                #(#supplies)*
+            }
+        }
+    }
+}
+
+/// Typed accessors of the date-time fields of a reply struct (`Format: DateTime`), behind the
+/// `time` feature; the raw text stays in the field.
+pub fn datetime_accessors(name: &Ident, fields: &[Field], dir: Direction) -> Option<TokenStream> {
+    let accessors: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| f.format == Some(Format::DateTime))
+        .map(|f| {
+            let field = ident(&f.rust_name);
+            let method = format_ident!("{}_parsed", f.rust_name);
+            let doc = format!(
+                " `{}` as a date and time: `None` when it is absent or not ISO 8601 (the text \
+                 stays in [`{}`](Self::{})).",
+                f.name, f.rust_name, f.rust_name
+            );
+            let text = if is_option(f, dir) {
+                quote!(self.#field.as_deref()?)
+            } else {
+                quote!(&self.#field)
+            };
+            quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> Option<time::OffsetDateTime> {
+                    crate::datetime::parse(#text)
+                }
+            }
+        })
+        .collect();
+    (!accessors.is_empty()).then(|| {
+        quote! {
+            #[cfg(feature = "time")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
+            impl #name {
+                #(#accessors)*
             }
         }
     })

@@ -15,6 +15,7 @@ pub fn struct_item(
     fields_: &[Field],
     input: bool,
     output: bool,
+    hand_decoded: bool,
 ) -> TokenStream {
     let name = ident(name);
     let dir = if input {
@@ -23,7 +24,17 @@ pub fn struct_item(
         Direction::Output
     };
     let doc = docs::attrs(doc);
-    let decls = fields_.iter().map(|f| fields::declaration(f, dir));
+    // Replies get `Serialize` and `Default` for servers (the emulator) and for users' tests
+    // (`test-util`), so that a test can build a reply; requests get `Deserialize` for servers.
+    let extra_cfg = if input {
+        quote!(feature = "server")
+    } else {
+        quote!(any(feature = "server", feature = "test-util"))
+    };
+    let serde_only_if = hand_decoded.then_some(&extra_cfg);
+    let decls = fields_
+        .iter()
+        .map(|f| fields::declaration(f, dir, serde_only_if));
     let sensitive = fields_.iter().any(|f| f.sensitive);
     let mut derives = vec![quote!(Clone), quote!(PartialEq)];
     if !sensitive {
@@ -31,7 +42,7 @@ pub fn struct_item(
     }
     let mut server_derives = Vec::new();
     if input {
-        if fields_.iter().all(|f| !f.required) {
+        if fields_.iter().all(|f| !f.is_argument()) {
             derives.push(quote!(Default));
         }
         derives.push(quote!(serde::Serialize));
@@ -41,18 +52,21 @@ pub fn struct_item(
             server_derives.push(quote!(serde::Deserialize));
         }
     } else {
-        derives.push(quote!(serde::Deserialize));
+        if !hand_decoded {
+            derives.push(quote!(serde::Deserialize));
+        }
         server_derives.push(quote!(serde::Serialize));
         if fields_.iter().all(|f| fields::has_default(f, dir)) {
             server_derives.push(quote!(Default));
         }
     }
     let server = (!server_derives.is_empty())
-        .then(|| quote!(#[cfg_attr(feature = "server", derive(#(#server_derives),*))]));
+        .then(|| quote!(#[cfg_attr(#extra_cfg, derive(#(#server_derives),*))]));
     let debug = sensitive.then(|| fields::redacted_debug(&name, fields_));
     let inherent = input.then(|| {
         let ctor = fields::constructor_and_setters(fields_);
         let validation = fields::validation(fields_);
+        let supplied = fields::client_supplied(&name, fields_);
         quote! {
             impl #name {
                 #ctor
@@ -60,8 +74,10 @@ pub fn struct_item(
             impl crate::action::Validate for #name {
                 #validation
             }
+            #supplied
         }
     });
+    let accessors = fields::datetime_accessors(&name, fields_, dir);
     quote! {
         #doc
         #[derive(#(#derives),*)]
@@ -72,6 +88,7 @@ pub fn struct_item(
         }
         #debug
         #inherent
+        #accessors
     }
 }
 
@@ -82,6 +99,7 @@ fn shared_struct(s: &StructDef) -> TokenStream {
         &s.fields,
         s.input,
         s.output,
+        false,
     )
 }
 

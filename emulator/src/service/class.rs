@@ -6,7 +6,7 @@ use cme_sdk::material::{
 };
 use cme_sdk::ErrorCode;
 
-use super::{check_owner, check_platform, convert, denied, no_class, owner_of, Emulation};
+use super::{check_owner, check_platform, convert, no_class, owner_of, Emulation};
 use crate::dispatch::{Context, Failure};
 use crate::state::{Owner, Platform};
 
@@ -73,17 +73,14 @@ pub(super) fn delete_class(
     ctx: &Context,
     r: DeleteClassRequest,
 ) -> Result<DeleteClassData, Failure> {
+    let owner = owner_of(&r.owner, "Owner")?;
     let mut p = svc.platform(ctx)?;
+    check_owner(&p, ctx, &owner)?;
+    owned_class(&p, &owner, r.class_id)?;
     let class = p
         .classes
         .get(&r.class_id)
         .ok_or_else(|| no_class(r.class_id))?;
-    if !p.can_access(&ctx.user_id, &class.owner) {
-        return Err(denied(format!(
-            "class {} belongs to {}",
-            r.class_id, class.owner
-        )));
-    }
     if class.parent.is_none() {
         return Err(
             Failure::new(ErrorCode::OperationDenied).detail("the root class cannot be deleted")
@@ -109,7 +106,7 @@ pub(super) fn describe_class(
     ctx: &Context,
     r: DescribeClassRequest,
 ) -> Result<DescribeClassData, Failure> {
-    check_platform(&svc.store, ctx, &r.platform, "Platform")?;
+    check_platform(&svc.store, ctx, r.platform.as_deref(), "Platform")?;
     let owner = owner_of(&r.owner, "Owner")?;
     let mut p = svc.platform(ctx)?;
     check_owner(&p, ctx, &owner)?;

@@ -206,7 +206,7 @@ pub(super) fn project_info(project: &Project) -> ProjectInfo {
     info.project_id = Some(project.project_id.clone());
     info.name = Some(project.name.clone());
     info.owner = Some(entity(&project.owner));
-    info.category = Some(ProjectCategory::from(project.category.as_str()));
+    info.category = vec![ProjectCategory::from(project.category.as_str())];
     info.description = project.description.clone();
     info.wh_ratio = project.wh_ratio.as_deref().map(WhRatio::from);
     info.cover_url = project.cover_url.clone();
@@ -224,7 +224,7 @@ pub(super) fn project_basic_info(project: &Project) -> ProjectBasicInfo {
     info.project_id = Some(project.project_id.clone());
     info.name = Some(project.name.clone());
     info.owner = Some(entity(&project.owner));
-    info.category = Some(ProjectCategory::from(project.category.as_str()));
+    info.category = vec![ProjectCategory::from(project.category.as_str())];
     info.wh_ratio = project.wh_ratio.as_deref().map(WhRatio::from);
     info.cover_url = project.cover_url.clone();
     info.cover_source = project.cover_source.as_deref().map(CoverSource::from);

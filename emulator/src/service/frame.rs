@@ -50,7 +50,7 @@ pub(super) fn process_material(
         )));
     }
     let owner = found.owner.clone();
-    svc.check_sign(ctx, &r.verify_sign, None)?;
+    svc.check_sign(ctx, r.verify_sign.as_deref(), None)?;
     let task_id = ids::task_id(svc.store.app_id());
     let seq = p.next_seq();
     p.tasks.insert(

@@ -107,7 +107,7 @@ pub(super) fn list_media(
     ctx: &Context,
     r: ListMediaRequest,
 ) -> Result<ListMediaData, Failure> {
-    check_platform(&svc.store, ctx, &r.platform, "Platform")?;
+    check_platform(&svc.store, ctx, r.platform.as_deref(), "Platform")?;
     let owner = owner_of(&r.owner, "Owner")?;
     let p = svc.platform(ctx)?;
     check_owner(&p, ctx, &owner)?;
@@ -371,7 +371,7 @@ pub(super) fn search_material(
         check_platform(
             &svc.store,
             ctx,
-            &scope.platform,
+            scope.platform.as_deref(),
             &format!("SearchScopes[{i}].Platform"),
         )?;
         let owner = owner_of(&scope.owner, &format!("SearchScopes[{i}].Owner"))?;

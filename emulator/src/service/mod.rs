@@ -65,9 +65,10 @@ impl Emulation {
     fn check_sign(
         &self,
         ctx: &Context,
-        sign: &str,
+        sign: Option<&str>,
         action: Option<SignAction>,
     ) -> Result<(), Failure> {
+        let sign = required(sign, "VerifySign")?;
         let now = u64::try_from(ctx.unix_secs()).unwrap_or(0);
         let sign = sign.replace(' ', "+");
         let claims = self.verifier.verify(&sign, action, now).map_err(|e| {
@@ -142,13 +143,22 @@ fn check_owner(p: &Platform, ctx: &Context, owner: &Owner) -> Result<(), Failure
     }
 }
 
+/// A required field that the request types hold as an `Option` (the SDK fills it when the
+/// caller does not); validation refuses its absence first, this is the last guard.
+fn required<'a>(value: Option<&'a str>, field: &str) -> Result<&'a str, Failure> {
+    value.ok_or_else(|| {
+        Failure::new(ErrorCode::MissingParameter).detail(format!("missing parameter {field}"))
+    })
+}
+
 /// Checks a `Platform` field against the ticket's platform.
 fn check_platform(
     store: &Store,
     ctx: &Context,
-    platform: &str,
+    platform: Option<&str>,
     field: &str,
 ) -> Result<(), Failure> {
+    let platform = required(platform, field)?;
     if platform == ctx.platform {
         Ok(())
     } else if store.has_platform(platform) {

@@ -193,7 +193,7 @@ fn visible<'a>(
         .collect()
 }
 
-fn category_filter(categories: Option<&Vec<ProjectCategory>>, project: &Project) -> bool {
+fn category_filter(categories: Option<&[ProjectCategory]>, project: &Project) -> bool {
     categories
         .is_none_or(|set| set.is_empty() || set.iter().any(|c| c.as_str() == project.category))
 }
@@ -223,7 +223,7 @@ pub(super) fn describe_projects(
     }
     let mut found = visible(&p, ctx, |pr| {
         ids.as_ref().is_none_or(|ids| ids.contains(&pr.project_id))
-            && category_filter(r.category_set.as_ref(), pr)
+            && category_filter(r.category.as_ref().map(std::slice::from_ref), pr)
             && name_filter(r.name.as_deref(), pr)
     });
     sort.order(&mut found, |pr| (pr.create_time, pr.update_time, pr.seq));
@@ -243,7 +243,7 @@ pub(super) fn search_project(
     r: SearchProjectRequest,
 ) -> Result<SearchProjectData, Failure> {
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let categories = r.category_set.as_ref().filter(|c| !c.is_empty());
+    let categories = r.category_set.as_deref().filter(|c| !c.is_empty());
     if name.is_none() && categories.is_none() {
         return Err(bad_value("param lack of CategorySet or Name"));
     }

@@ -10,11 +10,12 @@ use crate::dispatch::{Context, Failure};
 use crate::state::Team;
 use crate::time::format_iso8601;
 
-/// Page size of `DescribeJoinTeams` when none is given.
+/// Page size of `DescribeTeams` and `DescribeJoinTeams` when none is given.
 const LIST_LIMIT: i64 = 20;
 
-/// Describes the named teams the user is a member of; unknown IDs are left out, a team the
-/// user is not in is `OperationDenied.PermissionDeny`.
+/// Describes teams a page at a time: the named ones the user is a member of (unknown IDs are
+/// left out, a team the user is not in is `OperationDenied.PermissionDeny`), or without
+/// `TeamIds` every team the user is in, oldest first.
 pub(super) fn describe_teams(
     svc: &Emulation,
     ctx: &Context,
@@ -22,22 +23,36 @@ pub(super) fn describe_teams(
 ) -> Result<DescribeTeamsData, Failure> {
     let p = svc.platform(ctx)?;
     let mut teams: Vec<&Team> = Vec::new();
-    for id in &r.team_ids {
-        let Some(team) = p.teams.get(id) else {
-            continue;
-        };
-        if p.role_in(&ctx.user_id, id).is_none() {
-            return Err(denied(format!(
-                "user {} is not a member of team {id}",
-                ctx.user_id
-            )));
+    match r.team_ids.as_deref().filter(|ids| !ids.is_empty()) {
+        Some(ids) => {
+            for id in ids {
+                let Some(team) = p.teams.get(id) else {
+                    continue;
+                };
+                if p.role_in(&ctx.user_id, id).is_none() {
+                    return Err(denied(format!(
+                        "user {} is not a member of team {id}",
+                        ctx.user_id
+                    )));
+                }
+                if !teams.iter().any(|t| t.team_id == team.team_id) {
+                    teams.push(team);
+                }
+            }
         }
-        if !teams.iter().any(|t| t.team_id == team.team_id) {
-            teams.push(team);
+        None => {
+            teams = p
+                .teams
+                .values()
+                .filter(|team| p.role_in(&ctx.user_id, &team.team_id).is_some())
+                .collect();
+            teams.sort_by(|a, b| (a.create_time, &a.team_id).cmp(&(b.create_time, &b.team_id)));
         }
     }
+    let (offset, limit) = page(r.offset, r.limit, LIST_LIMIT);
     let mut data = DescribeTeamsData::default();
-    data.team_set = teams
+    data.total_count = Some(teams.len() as i64);
+    data.team_set = paged(teams, offset, limit)
         .into_iter()
         .map(|team| {
             let mut info = TeamInfo::default();

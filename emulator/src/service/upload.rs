@@ -39,7 +39,7 @@ pub(super) fn create_upload_material(
         Some(class) if class.owner == owner => {}
         _ => return Err(no_class(r.class_id)),
     }
-    svc.check_sign(ctx, &r.verify_sign, Some(SignAction::Upload))?;
+    svc.check_sign(ctx, r.verify_sign.as_deref(), Some(SignAction::Upload))?;
     let context = ids::upload_context();
     p.uploads.insert(
         context.clone(),
@@ -116,6 +116,6 @@ pub(super) fn finish_upload_material(
         u.used = true;
     }
     let mut data = FinishUploadMaterialData::default();
-    data.material_id = material_id;
+    data.material_id = Some(material_id);
     Ok(data)
 }

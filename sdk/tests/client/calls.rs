@@ -1,8 +1,8 @@
 //! Calls: the request on the wire, envelopes, decoding, validation, the raw escape hatch and
 //! pagination.
 
-use cme_sdk::{Call, CallOptions, ErrorKind, RetryPolicy, DEFAULT_USER_AGENT};
-use futures_util::TryStreamExt;
+use cme_sdk::{Call, CallOptions, ErrorKind, PagingError, RetryPolicy, DEFAULT_USER_AGENT};
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use crate::support::*;
@@ -326,6 +326,89 @@ async fn a_failing_page_ends_the_stream_with_the_error() {
     let err = result.unwrap_err();
     assert_eq!(err.code().unwrap().as_str(), "InvalidParameterValue.Offset");
     assert_eq!(fake.requests(), 2);
+    // The error tells where to resume; resuming there walks the rest.
+    assert_eq!(err.page_offset(), Some(4));
+    assert!(err.to_string().ends_with("(page at offset 4)"), "{err}");
+    let rest: Vec<i64> = Call::new(
+        &client,
+        ListThings {
+            offset: err.page_offset(),
+            limit: 4,
+        },
+    )
+    .items()
+    .map_ok(|thing| thing.id)
+    .try_collect()
+    .await
+    .unwrap();
+    assert_eq!(rest, (4..10).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_service_that_ignores_the_offset_ends_the_walk_with_an_error() {
+    // Always the first page, and no total (or an absurd one): a naive walk never ends.
+    for total in [None, Some(i64::MAX)] {
+        let fake = Fake::builder(move |_| {
+            let items = json!([{"Id": 0}, {"Id": 1}]);
+            match total {
+                Some(total) => Reply::ok(json!({"TotalCount": total, "Items": items})),
+                None => Reply::ok(json!({"Items": items})),
+            }
+        })
+        .start()
+        .await;
+        let client = fake.client().build().unwrap();
+        let walked: Vec<Result<Thing, _>> = Call::new(
+            &client,
+            ListThings {
+                offset: None,
+                limit: 2,
+            },
+        )
+        .items()
+        .collect()
+        .await;
+        let [Ok(_), Ok(_), Err(err)] = walked.as_slice() else {
+            panic!("{walked:?}")
+        };
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::Paging(PagingError::Stalled { offset: 2 })
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.page_offset(), Some(2));
+        assert_eq!(fake.requests(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_walk_stops_at_its_page_bound() {
+    let fake = Fake::builder(paging_fake(100, false)).start().await;
+    let client = fake.client().build().unwrap();
+    let walked: Vec<Result<Thing, _>> = Call::new(
+        &client,
+        ListThings {
+            offset: None,
+            limit: 10,
+        },
+    )
+    .max_pages(3)
+    .items()
+    .collect()
+    .await;
+    assert_eq!(walked.iter().filter(|r| r.is_ok()).count(), 30);
+    let err = walked.last().unwrap().as_ref().unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Paging(PagingError::TooManyPages { max_pages: 3 })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.page_offset(), Some(30));
+    assert_eq!(fake.requests(), 3);
 }
 
 #[tokio::test]

@@ -223,7 +223,7 @@ async fn a_failing_signature_source_is_an_auth_error() {
     let fake = Fake::ok().await;
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = asked.clone();
-    let source = SignatureSource::from_fn(move || {
+    let source = SignatureSource::from_fn(move |_action| {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         async move {
             if n == 0 {

@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use cme_sdk::validate::Validator;
 use cme_sdk::{
-    Action, ActionMeta, Client, ClientBuilder, Paginated, RetryPolicy, SignAction, Signature,
-    SignatureSource, Signer, Validate, Verifier,
+    Action, ActionMeta, Client, ClientBuilder, ClientSupplied, Paginated, RetryPolicy, SignAction,
+    SignParams, Signature, SignatureSource, Signer, Validate, Verifier,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -344,14 +344,13 @@ pub fn signer() -> Signer {
     Signer::new(SECRET_ID, SECRET_KEY)
 }
 
-/// A signature source that signs like the app's backend would.
+/// A signature source that signs like the app's backend would, for `user_001`, whatever
+/// action the client asks for.
 pub fn signing_source() -> SignatureSource {
-    SignatureSource::from_fn(|| async {
-        Ok::<Signature, cme_sdk::BoxError>(signer().login(
-            PLATFORM,
-            "user_001",
-            Duration::from_secs(300),
-        ))
+    SignatureSource::from_fn(|action| async move {
+        Ok::<Signature, cme_sdk::BoxError>(
+            signer().sign(&SignParams::new(PLATFORM, "user_001", action)),
+        )
     })
 }
 
@@ -387,6 +386,8 @@ impl Validate for Probe {
     }
 }
 
+impl ClientSupplied for Probe {}
+
 impl Action for Probe {
     type Data = ProbeData;
     const META: ActionMeta = ActionMeta::new("Test", "Probe", true);
@@ -399,6 +400,8 @@ pub struct Create {}
 impl Validate for Create {
     fn validate(&self, _: &mut Validator) {}
 }
+
+impl ClientSupplied for Create {}
 
 impl Action for Create {
     type Data = ProbeData;
@@ -434,6 +437,8 @@ impl Validate for ListThings {
     }
 }
 
+impl ClientSupplied for ListThings {}
+
 impl Action for ListThings {
     type Data = ListThingsData;
     const META: ActionMeta = ActionMeta::new("Test", "ListThings", true);
@@ -447,8 +452,11 @@ impl Paginated for ListThings {
     fn set_offset(&mut self, offset: i64) {
         self.offset = Some(offset);
     }
-    fn count(data: &ListThingsData) -> (usize, Option<i64>) {
-        (data.items.len(), data.total_count)
+    fn items(data: &ListThingsData) -> &[Thing] {
+        &data.items
+    }
+    fn total(data: &ListThingsData) -> Option<i64> {
+        data.total_count
     }
     fn into_items(data: ListThingsData) -> Vec<Thing> {
         data.items
@@ -484,6 +492,8 @@ pub struct NestedProbe {}
 impl Validate for NestedProbe {
     fn validate(&self, _: &mut Validator) {}
 }
+
+impl ClientSupplied for NestedProbe {}
 
 impl Action for NestedProbe {
     type Data = NestedData;

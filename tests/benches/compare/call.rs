@@ -237,7 +237,7 @@ async fn sdk_call(client: &Client, kind: Kind) {
             let owner = Entity::new(EntityType::Person, "user_alice");
             let data = client
                 .material()
-                .list_media("cme_demo", 10, owner)
+                .list_media(10, owner)
                 .limit(LIST_ITEMS as i64)
                 .send()
                 .await

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cme_emulator::{Emulator, DEMO_PLATFORM, DEMO_USER_ID};
+use cme_emulator::{Emulator, DEMO_USER_ID};
 use cme_sdk::types::{Entity, EntityType, SearchScope};
 use cme_sdk::{Client, Signature, Ticket};
 
@@ -54,7 +54,7 @@ async fn iteration(client: &Client, classes: Classes, tag: &str) -> u64 {
     );
     check(
         material
-            .list_media(DEMO_PLATFORM, classes.video, alice())
+            .list_media(classes.video, alice())
             .limit(20)
             .send()
             .await
@@ -62,7 +62,7 @@ async fn iteration(client: &Client, classes: Classes, tag: &str) -> u64 {
     );
     check(
         material
-            .search_material([SearchScope::new(DEMO_PLATFORM, alice())])
+            .search_material([SearchScope::new(alice())])
             .limit(20)
             .send()
             .await
@@ -81,7 +81,13 @@ async fn iteration(client: &Client, classes: Classes, tag: &str) -> u64 {
         .send()
         .await
     {
-        Ok(created) => check(material.delete_class(created.class_id).send().await.is_ok()),
+        Ok(created) => check(
+            material
+                .delete_class(alice(), created.class_id)
+                .send()
+                .await
+                .is_ok(),
+        ),
         Err(_) => {
             check(false);
             check(false);
@@ -138,7 +144,7 @@ fn encode<T: serde::Serialize>(request: &T) -> Vec<u8> {
 /// The requests of one pass, with their bodies as the SDK sends them, to replay them raw.
 fn workload_requests(client: &Client, classes: Classes) -> Vec<(&'static str, Vec<u8>)> {
     let m = client.material();
-    let scope = || SearchScope::new(DEMO_PLATFORM, alice());
+    let scope = || SearchScope::new(alice());
     vec![
         (
             "/PaaS/Material/DescribeMaterials",
@@ -149,11 +155,7 @@ fn workload_requests(client: &Client, classes: Classes) -> Vec<(&'static str, Ve
         ),
         (
             "/PaaS/Material/ListMedia",
-            encode(
-                m.list_media(DEMO_PLATFORM, classes.video, alice())
-                    .limit(20)
-                    .request(),
-            ),
+            encode(m.list_media(classes.video, alice()).limit(20).request()),
         ),
         (
             "/PaaS/Material/SearchMaterial",
@@ -226,7 +228,7 @@ async fn capture_replies(
 async fn find_classes(client: &Client) -> Classes {
     let data = client
         .material()
-        .describe_class(DEMO_PLATFORM, alice())
+        .describe_class(alice())
         .send()
         .await
         .expect("DescribeClass");

@@ -12,7 +12,8 @@ use cme_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 use cme_sdk::material::{FinishUploadMaterialData, MaterialClient};
 use cme_sdk::types::{Entity, EntityType, MaterialInfo, MaterialType};
 use cme_sdk::{
-    BoxError, Client, ClientBuilder, Error, ErrorCode, RetryPolicy, SignatureSource, Signer,
+    BoxError, Client, ClientBuilder, Error, ErrorCode, RetryPolicy, SignAction, SignParams,
+    SignatureSource, Signer,
 };
 
 pub use cme_emulator::{
@@ -104,8 +105,8 @@ pub async fn start_with(builder: EmulatorBuilder) -> RunningEmulator {
     builder.start().await.expect("the emulator starts")
 }
 
-/// The app's backend: holds the API key and makes `Login` signatures for one user on request,
-/// counting them.
+/// The app's backend: holds the API key and makes signatures for one user on request, counting
+/// the `Login` ones.
 #[derive(Clone, Debug)]
 pub struct Backend {
     signer: Signer,
@@ -141,17 +142,16 @@ impl Backend {
     /// The client's signature source: an async callback, as if over HTTPS to the backend.
     pub fn source(&self) -> SignatureSource {
         let backend = self.clone();
-        SignatureSource::from_fn(move || {
+        SignatureSource::from_fn(move |action| {
             let backend = backend.clone();
             async move {
                 tokio::task::yield_now().await; // a round trip to the backend
-                backend.signed.fetch_add(1, Ordering::SeqCst);
-                let signature = backend.signer.login(
-                    &backend.platform,
-                    &backend.user,
-                    Duration::from_secs(300),
-                );
-                Ok::<_, BoxError>(signature)
+                if action == SignAction::Login {
+                    backend.signed.fetch_add(1, Ordering::SeqCst);
+                }
+                let params =
+                    SignParams::new(backend.platform.as_str(), backend.user.as_str(), action);
+                Ok::<_, BoxError>(backend.signer.sign(&params))
             }
         })
     }
@@ -253,7 +253,7 @@ impl Env {
 pub async fn class_id(client: &Client, owner: Entity, path: &str) -> i64 {
     let data = client
         .material()
-        .describe_class(P, owner)
+        .describe_class(owner)
         .send()
         .await
         .expect("DescribeClass");
@@ -276,7 +276,8 @@ pub async fn upload(
 ) -> String {
     let started = client
         .material()
-        .create_upload_material(class_id, kind, name, owner, backend.upload_signature())
+        .create_upload_material(class_id, kind, name, owner)
+        .verify_sign(backend.upload_signature())
         .send()
         .await
         .expect("CreateUploadMaterial");
@@ -288,7 +289,7 @@ pub async fn upload(
         .send()
         .await
         .expect("FinishUploadMaterial");
-    material_id
+    material_id.expect("FinishUploadMaterial names the new medium")
 }
 
 /// The medium IDs of a list, in order.
