@@ -7,7 +7,7 @@ use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::action::{Action, Paginated};
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, PagingError};
 use crate::options::{CallOptions, RetryPolicy};
 
 /// The most pages a walk with [`Call::pages`] or [`Call::items`] asks for unless told otherwise
@@ -106,7 +106,10 @@ impl<A: Paginated> Walk<A> {
         };
         let offset = request.offset();
         if self.pages == self.max_pages {
-            return Err(Error::paging_limit(A::META, self.max_pages).at_page_offset(offset));
+            let limit = PagingError::TooManyPages {
+                max_pages: self.max_pages,
+            };
+            return Err(Error::paging(A::META, limit).at_page_offset(offset));
         }
         let data = self
             .client
@@ -116,7 +119,8 @@ impl<A: Paginated> Walk<A> {
         self.pages += 1;
         let items = A::items(&data);
         if !items.is_empty() && self.previous.as_deref() == Some(items) {
-            return Err(Error::paging_stalled(A::META, offset).at_page_offset(offset));
+            let stalled = PagingError::Stalled { offset };
+            return Err(Error::paging(A::META, stalled).at_page_offset(offset));
         }
         // The next offset; one that would overflow ends the walk: there is no page to ask for.
         let fetched = i64::try_from(items.len())

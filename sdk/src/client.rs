@@ -48,6 +48,9 @@ pub(crate) struct Inner {
     pub(crate) source: Option<SignatureSource>,
     pub(crate) tickets: TicketCache,
     pub(crate) identity: Known,
+    /// Answers the requests instead of the network (`test-util`).
+    #[cfg(feature = "test-util")]
+    pub(crate) mock: Option<crate::mock::Mock>,
 }
 
 /// The client-wide limits that [`CallOptions`] override.
@@ -356,6 +359,11 @@ impl Client {
     ) -> Result<Payload, Error> {
         let operation = Operation::Action(meta);
         let secret = ticket.expose_secret();
+        #[cfg(feature = "test-util")]
+        if let Some(mock) = &self.inner.mock {
+            let reply = mock.answer(meta, body)?;
+            return envelope::read(operation, &reply, &[secret]);
+        }
         let request = self
             .inner
             .http

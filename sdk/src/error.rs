@@ -401,16 +401,19 @@ impl Error {
         Self::new(Operation::Build, ErrorKind::Config(message.into()), false)
     }
 
-    /// A walk over pages that the service does not advance.
-    pub(crate) fn paging_stalled(meta: ActionMeta, offset: i64) -> Self {
-        let kind = ErrorKind::Paging(PagingError::Stalled { offset });
-        Self::new(Operation::Action(meta), kind, false)
+    /// A walk over pages that could not go on.
+    pub(crate) fn paging(meta: ActionMeta, paging: PagingError) -> Self {
+        Self::new(Operation::Action(meta), ErrorKind::Paging(paging), false)
     }
 
-    /// A walk over pages that reached its bound.
-    pub(crate) fn paging_limit(meta: ActionMeta, max_pages: u32) -> Self {
-        let kind = ErrorKind::Paging(PagingError::TooManyPages { max_pages });
-        Self::new(Operation::Action(meta), kind, false)
+    /// A connection failure known by its description only (no `reqwest::Error` behind it).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn transport_detail(operation: Operation, connect: bool, detail: &str) -> Self {
+        let kind = ErrorKind::Transport(TransportError {
+            connect,
+            detail: redact::scrub(detail, &[]),
+        });
+        Self::new(operation, kind, connect || operation.idempotent())
     }
 
     /// Records the offset of the page whose call failed.

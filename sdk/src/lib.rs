@@ -31,21 +31,26 @@
 //! # Client: calling the API
 //!
 //! One method per action, grouped by ActionClass; required fields are arguments, optional ones
-//! setters, and replies are typed `Data` structs. Every call returns one [`Error`] type whose
+//! setters, and replies are typed `Data` structs. The client fills what it knows: the platform
+//! (learnt from its login), and the `VerifySign` of uploads and processing (an `Upload`
+//! signature from its [`SignatureSource`]). Every call returns one [`Error`] type whose
 //! `Display` names the action, the service's code and its message.
 //!
 //! ```no_run
-//! use cme_sdk::{BoxError, Client, Signature, SignatureSource};
+//! use cme_sdk::{BoxError, Client, SignAction, Signature, SignatureSource};
 //!
-//! # async fn fetch_signature_from_my_backend() -> Result<String, BoxError> { Ok(String::new()) }
+//! # async fn fetch_signature_from_my_backend(action: SignAction) -> Result<String, BoxError> { Ok(String::new()) }
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder()
-//!     .signature_source(SignatureSource::from_fn(|| async {
-//!         let signature = fetch_signature_from_my_backend().await?;
+//!     .signature_source(SignatureSource::from_fn(|action| async move {
+//!         let signature = fetch_signature_from_my_backend(action).await?;
 //!         Ok::<_, BoxError>(Signature::from(signature))
 //!     }))
 //!     .build()?;
 //!
+//! let me = client.me().await?; // the signed-in user, as an owner
+//! let classes = client.material().describe_class(me).send().await?;
+//! println!("{} classes", classes.class_info_set.len());
 //! match client.material().delete_material("38192156030633420589").send().await {
 //!     Ok(_) => println!("deleted"),
 //!     Err(err) if err.code().is_some() => eprintln!("refused: {err}"),
@@ -53,6 +58,16 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Calls own a handle to their client, so they can be stored or spawned
+//! (`tokio::spawn(client.material().delete_material(id).send())`), and list actions can be
+//! walked as `'static` streams ([`Call::pages`], [`Call::items`]).
+//!
+//! # Testing your code
+//!
+//! With the feature `test-util`, the module `mock` gives a client answered by typed per-action rules,
+//! without sockets, and errors of every kind built for tests; reply types get `Default` and
+//! `Serialize`, so a test can build one.
 //!
 //! Actions the spec does not describe can be called with [`Client::raw`].
 //!
@@ -92,6 +107,9 @@ mod error;
 mod example_support;
 mod identity;
 mod login;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod mock;
 mod options;
 mod quirks;
 mod raw;

@@ -25,6 +25,14 @@ impl Client {
         const LOGIN: Operation = Operation::Login;
         let span = tracing::debug_span!("cme.login", attempt = field::Empty);
         let login = async {
+            #[cfg(feature = "test-util")]
+            if let Some(mock) = &self.inner.mock {
+                let told = self.inner.identity.current();
+                let reply = mock.login(told.platform.as_deref(), told.user_id.as_deref());
+                let data = decode_login(envelope::read(LOGIN, &reply, &[])?)?;
+                self.learn(&data, Identity::default());
+                return Ok(data);
+            }
             let source = self
                 .inner
                 .source
@@ -58,15 +66,7 @@ impl Client {
                         tracing::debug!(attempt, "logged in");
                         let data: LoginData =
                             decode_login(payload).map_err(|e| e.with_attempts(attempt))?;
-                        // The reply names the platform, and the old shape the user; the
-                        // signature names both.
-                        let said = Identity {
-                            platform: data.platform.clone().filter(|p| !p.is_empty()),
-                            user_id: data.user_id.clone().filter(|u| !u.is_empty()),
-                        };
-                        self.inner
-                            .identity
-                            .learn(said.or(Identity::named_in(&signature)));
+                        self.learn(&data, Identity::named_in(&signature));
                         return Ok(data);
                     }
                     Err(err) => err.at_login(),
@@ -80,6 +80,18 @@ impl Client {
         };
         let result: Result<LoginData, Error> = login.instrument(span).await;
         result.map_err(|e| e.for_operation(reported_as))
+    }
+}
+
+impl Client {
+    /// Records who a login says the client is: the reply names the platform (and the old shape
+    /// the user); `signed` is what the login signature named.
+    fn learn(&self, data: &LoginData, signed: Identity) {
+        let said = Identity {
+            platform: data.platform.clone().filter(|p| !p.is_empty()),
+            user_id: data.user_id.clone().filter(|u| !u.is_empty()),
+        };
+        self.inner.identity.learn(said.or(signed));
     }
 }
 

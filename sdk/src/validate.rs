@@ -95,6 +95,17 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// One violation (tests build errors with it).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn single(field: &str, problem: Problem) -> Self {
+        Self {
+            violations: vec![Violation {
+                field: field.to_owned(),
+                problem,
+            }],
+        }
+    }
+
     /// The violations, in field order (never empty).
     pub fn violations(&self) -> &[Violation] {
         &self.violations

@@ -415,3 +415,37 @@ fn debug_never_shows_keys() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn signer_from_env_names_the_missing_variable_and_never_the_key() {
+    // One test owns these variables: no other test of this binary reads them.
+    let set = |id: Option<&str>, key: Option<&str>| {
+        for (name, value) in [
+            (cme_sdk::signer::SECRET_ID_VAR, id),
+            (cme_sdk::signer::SECRET_KEY_VAR, key),
+        ] {
+            match value {
+                Some(v) => std::env::set_var(name, v),
+                None => std::env::remove_var(name),
+            }
+        }
+    };
+    set(None, Some(SECRET_KEY));
+    let err = Signer::from_env().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("TENCENTCLOUD_SECRET_ID is not set"),
+        "{err}"
+    );
+    set(Some(SECRET_ID), Some("  "));
+    let err = Signer::from_env().unwrap_err();
+    assert!(
+        err.to_string().contains("TENCENTCLOUD_SECRET_KEY is empty"),
+        "{err}"
+    );
+    set(Some(SECRET_ID), Some(SECRET_KEY));
+    let signer = Signer::from_env().unwrap();
+    assert_eq!(signer.secret_id(), SECRET_ID);
+    assert!(!format!("{signer:?}").contains(SECRET_KEY));
+    set(None, None);
+}

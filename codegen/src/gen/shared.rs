@@ -24,13 +24,10 @@ pub fn struct_item(
         Direction::Output
     };
     let doc = docs::attrs(doc);
-    // Replies get `Serialize` and `Default` for servers (the emulator) and for users' tests
-    // (`test-util`), so that a test can build a reply; requests get `Deserialize` for servers.
-    let extra_cfg = if input {
-        quote!(feature = "server")
-    } else {
-        quote!(any(feature = "server", feature = "test-util"))
-    };
+    // For servers (the emulator) and users' tests (`test-util`, the mock client): replies get
+    // `Serialize` and `Default`, so that a test can build one; requests get `Deserialize`, so
+    // that a fake can read what was sent.
+    let extra_cfg = quote!(any(feature = "server", feature = "test-util"));
     let serde_only_if = hand_decoded.then_some(&extra_cfg);
     let decls = fields_
         .iter()

@@ -138,7 +138,7 @@ impl crate::action::ClientSupplied for Entity {}
 ///
 /// 排序
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SortBy {
     /// Field to sort by; the allowed fields depend on the action (e.g. `CreateTime`).
@@ -190,7 +190,7 @@ impl crate::action::ClientSupplied for SortBy {}
 ///
 /// 整数范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct IntegerRange {
     /// Lower bound.
@@ -226,7 +226,7 @@ impl crate::action::ClientSupplied for IntegerRange {}
 ///
 /// 时间范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct TimeRange {
     /// Start time, ISO 8601.
@@ -278,7 +278,7 @@ impl TimeRange {
 ///
 /// 检索范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchScope {
     /// Platform name.
@@ -379,7 +379,7 @@ impl crate::action::ClientSupplied for SearchScope {
 ///
 /// 过滤信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct FilterInfo {
     /// Whether to return the image sprite info.
@@ -423,7 +423,7 @@ impl crate::action::ClientSupplied for FilterInfo {}
 ///
 /// 导播台项目更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SwitcherInfoForUpdate {
     /// Stop time, ISO 8601.
@@ -500,7 +500,7 @@ impl SwitcherInfoForUpdate {
 ///
 /// 导播台 PGM 输出配置更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SwitcherPgmOutputConfigForUpdate {
     /// Output template ID (server: 10001 = 1080P, 10002 = 720P, 10003 = 480P).
@@ -608,7 +608,7 @@ impl crate::action::ClientSupplied for SwitcherPgmOutputConfigForUpdate {}
 ///
 /// 云转推项目更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct StreamConnectInfoForUpdate {
     /// Stop time, ISO 8601.

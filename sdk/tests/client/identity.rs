@@ -1,5 +1,6 @@
 //! What the client supplies: its platform and user (from the builder, the signature source or the
-//! login), the `VerifySign` of uploads, and owned calls that can be spawned.
+//! login), the `VerifySign` of uploads, and owned calls that can be spawned. (The actions used
+//! here are of the `material` class.)
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,12 +13,14 @@ use serde_json::json;
 use crate::support::*;
 
 /// Compiles only for futures a `tokio::spawn` takes.
+#[cfg_attr(not(feature = "project"), allow(dead_code))]
 fn spawnable<F: Future + Send + 'static>(_: &F) {}
 
 /// Compiles only for streams that outlive their client handle and cross threads.
+#[cfg_attr(not(feature = "project"), allow(dead_code))]
 fn static_stream<S: Stream + Send + 'static>(_: &S) {}
 
-#[cfg(all(feature = "material", feature = "project"))]
+#[cfg(feature = "project")]
 #[tokio::test]
 async fn calls_and_walks_own_their_client_and_can_be_spawned() {
     let fake = Fake::ok().await;
@@ -38,7 +41,6 @@ async fn calls_and_walks_own_their_client_and_can_be_spawned() {
     assert_eq!(names, ["DeleteMaterial", "DeleteMaterial"]);
 }
 
-#[cfg(feature = "material")]
 #[tokio::test]
 async fn the_platform_comes_from_the_builder_the_source_or_the_login_and_a_call_overrides_it() {
     let fake = Fake::ok().await;
@@ -81,7 +83,6 @@ async fn the_platform_comes_from_the_builder_the_source_or_the_login_and_a_call_
     );
 }
 
-#[cfg(feature = "material")]
 #[tokio::test]
 async fn nested_platforms_are_filled_too() {
     use cme_sdk::types::SearchScope;
@@ -105,7 +106,6 @@ async fn nested_platforms_are_filled_too() {
     );
 }
 
-#[cfg(feature = "material")]
 #[tokio::test]
 async fn verify_sign_is_an_upload_signature_from_the_source_unless_the_call_sets_one() {
     let fake = Fake::builder(|_| Reply::ok(json!({"TaskId": "t1"})))
@@ -149,7 +149,6 @@ async fn verify_sign_is_an_upload_signature_from_the_source_unless_the_call_sets
     );
 }
 
-#[cfg(feature = "material")]
 #[tokio::test]
 async fn a_source_that_cannot_sign_uploads_fails_the_call_before_sending() {
     let fake = Fake::ok().await;
@@ -188,7 +187,6 @@ async fn a_source_that_cannot_sign_uploads_fails_the_call_before_sending() {
     assert!(fake.seen().is_empty(), "nothing was sent");
 }
 
-#[cfg(any(feature = "material", feature = "project"))]
 #[tokio::test]
 async fn me_is_the_user_the_client_acts_for() {
     let person = |id: &str| Entity::new(EntityType::Person, id);
@@ -217,39 +215,4 @@ async fn me_is_the_user_the_client_acts_for() {
         .await;
     let client = old.client().build().unwrap();
     assert_eq!(client.me().await.unwrap(), person("user_001"));
-}
-
-#[test]
-fn signer_from_env_names_the_missing_variable_and_never_the_key() {
-    // One test owns these variables: the process environment is shared by the tests.
-    let set = |id: Option<&str>, key: Option<&str>| {
-        for (name, value) in [
-            (cme_sdk::signer::SECRET_ID_VAR, id),
-            (cme_sdk::signer::SECRET_KEY_VAR, key),
-        ] {
-            match value {
-                // No other test of this binary reads these variables.
-                Some(v) => std::env::set_var(name, v),
-                None => std::env::remove_var(name),
-            }
-        }
-    };
-    set(None, Some(SECRET_KEY));
-    let err = cme_sdk::Signer::from_env().unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("TENCENTCLOUD_SECRET_ID is not set"),
-        "{err}"
-    );
-    set(Some(SECRET_ID), Some("  "));
-    let err = cme_sdk::Signer::from_env().unwrap_err();
-    assert!(
-        err.to_string().contains("TENCENTCLOUD_SECRET_KEY is empty"),
-        "{err}"
-    );
-    set(Some(SECRET_ID), Some(SECRET_KEY));
-    let signer = cme_sdk::Signer::from_env().unwrap();
-    assert_eq!(signer.secret_id(), SECRET_ID);
-    assert!(!format!("{signer:?}").contains(SECRET_KEY));
-    set(None, None);
 }

@@ -1,6 +1,7 @@
 //! The client against a scripted fake of the service on 127.0.0.1.
 
 mod calls;
+#[cfg(feature = "material")]
 mod identity;
 mod login;
 mod reliability;

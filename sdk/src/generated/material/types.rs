@@ -12,7 +12,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/50862>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialRequest {
     /// ID of the medium to delete.
@@ -59,7 +59,7 @@ pub struct DeleteMaterialData {}
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51352>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyMaterialRequest {
     /// ID of the medium to modify.
@@ -186,7 +186,7 @@ pub struct ModifyMaterialData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51356>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ListMediaRequest {
     /// Platform name.
@@ -362,7 +362,7 @@ pub struct ListMediaData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51357>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialsRequest {
     /// Media IDs. The client docs give no maximum (the server API's is 20).
@@ -478,7 +478,7 @@ pub struct DescribeMaterialsData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51354>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchMaterialRequest {
     /// Where to search, at most 5 scopes.
@@ -789,7 +789,7 @@ pub struct SearchMaterialData {
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51353>
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProcessMaterialRequest {
     /// ID of the medium to process.
@@ -898,7 +898,7 @@ pub struct ProcessMaterialData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51355>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchSharedMaterialRequest {
     /// Who shared the media.
@@ -1190,7 +1190,7 @@ pub struct SearchSharedMaterialData {
 /// - Documented errors: `InvalidParameterValue`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51367>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct AddMaterialFrameTagRequest {
     /// Media ID.
@@ -1283,7 +1283,7 @@ pub struct AddMaterialFrameTagData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51369>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyMaterialFrameTagRequest {
     /// Media ID.
@@ -1359,7 +1359,7 @@ pub struct ModifyMaterialFrameTagData {}
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51370>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialFrameTagRequest {
     /// Media ID.
@@ -1426,7 +1426,7 @@ pub struct DeleteMaterialFrameTagData {}
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51371>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialFrameTagRequest {
     /// Media ID.
@@ -1518,7 +1518,7 @@ pub struct DescribeMaterialFrameTagData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51373>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeFaceInMaterialRequest {
     /// Media ID.
@@ -1573,7 +1573,7 @@ pub struct DescribeFaceInMaterialData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51374>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialSubtitleRequest {
     /// Media ID.
@@ -1648,7 +1648,7 @@ pub struct DescribeMaterialSubtitleData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51375>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTextInMaterialRequest {
     /// Media ID.
@@ -1723,7 +1723,7 @@ pub struct DescribeTextInMaterialData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51376>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeObjectInMaterialRequest {
     /// Media ID.
@@ -1778,7 +1778,7 @@ pub struct DescribeObjectInMaterialData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51362>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateClassRequest {
     /// Parent class ID.
@@ -1854,7 +1854,7 @@ pub struct CreateClassData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51364>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteClassRequest {
     /// Owner of the class (the current docs require it; older pages had only ClassId).
@@ -1911,7 +1911,7 @@ pub struct DeleteClassData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51365>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeClassRequest {
     /// Platform name.
@@ -2043,7 +2043,7 @@ pub struct DescribeClassData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51363>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyClassRequest {
     /// Class ID.
@@ -2137,7 +2137,7 @@ pub struct ModifyClassData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51360>
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateUploadMaterialRequest {
     /// Class to upload into.
@@ -2287,7 +2287,7 @@ impl std::fmt::Debug for CreateUploadMaterialData {
 /// - Documented errors: `InvalidParameterValue.UploadContext`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51359>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct FinishUploadMaterialRequest {
     /// Upload context returned by CreateUploadMaterial.

@@ -12,7 +12,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51432>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct AddMaterialToProjectRequest {
     /// Project ID.
@@ -75,7 +75,7 @@ pub struct AddMaterialToProjectData {}
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51433>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialFromProjectRequest {
     /// Project ID.
@@ -138,7 +138,7 @@ pub struct DeleteMaterialFromProjectData {}
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51434>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeProjectMaterialsRequest {
     /// Project ID.
@@ -193,7 +193,7 @@ pub struct DescribeProjectMaterialsData {
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51435>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteProjectRequest {
     /// ID of the project to delete.
@@ -240,7 +240,7 @@ pub struct DeleteProjectData {}
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51436>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyProjectRequest {
     /// Project ID.
@@ -430,7 +430,7 @@ pub struct ModifyProjectData {}
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51437>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeProjectsRequest {
     /// Project IDs, at most 20. (The doc says String but describes a set.)
@@ -632,7 +632,7 @@ pub struct DescribeProjectsData {
 /// - Documented errors: `InvalidParameterValue`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51438>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchProjectRequest {
     /// Categories: Default, Live, VideoSegmentation. CategorySet and Name must not both be empty.

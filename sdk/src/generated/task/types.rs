@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51419>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTasksRequest {
     /// Filter by project name.
@@ -268,7 +268,7 @@ pub struct DescribeTasksData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51420>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteTaskRequest {
     /// ID of the task to delete.

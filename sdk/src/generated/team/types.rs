@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InternalError`, `InvalidParameterValue.Limit`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51507>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTeamsRequest {
     /// Team IDs; all the user's teams when absent. (Older doc pages had it required, without paging.)
@@ -152,7 +152,7 @@ pub struct DescribeTeamsData {
 /// - Documented errors: `InvalidParameterValue.Limit`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51508>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeJoinTeamsRequest {
     /// Page size, default 20, at most 30.
