@@ -210,7 +210,7 @@ impl Client {
         budget.within(operation, ticket).await.map(|_| ())
     }
 
-    /// The signed-in user as an owner ([`Entity::person`]): the user the client acts for (see
+    /// The signed-in user as an owner ([`Entity::person`](crate::types::Entity::person)): the user the client acts for (see
     /// [`user_id`](Self::user_id)), logging in first when it is not known yet. Fails when even
     /// a login does not tell (a client built with a bare ticket): set
     /// [`ClientBuilder::user`] then.

@@ -45,7 +45,7 @@
 //! The client logs in against the mock too (every login succeeds; [`Mock::logins`] counts
 //! them), as user `mock_user` on platform `mock_platform` unless the builder says otherwise.
 //!
-//! The functions of [`error`] build an [`Error`](crate::Error) of every kind, for code that
+//! The functions of [`error`] build an [`Error`] of every kind, for code that
 //! takes errors from elsewhere (your own trait over the client, say).
 
 use std::collections::VecDeque;
