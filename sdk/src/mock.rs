@@ -115,7 +115,7 @@ impl MockReply {
         Self(Answer::Reply(status, Bytes::from(body.into())))
     }
 
-    /// A failed attempt: `error` (from the functions of [`error`](crate::mock::error)) is what
+    /// A failed attempt: `error` (from the functions of [`error`]) is what
     /// the attempt returns, retried or not as its kind says.
     pub fn fail(error: Error) -> Self {
         Self(Answer::Fail(error))
