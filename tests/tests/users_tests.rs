@@ -34,17 +34,17 @@ async fn lists_my_classes() -> Result<(), Box<dyn std::error::Error>> {
 }
 // README snippet: end
 
-/// The README's snippet and [`lists_my_classes`] are the same code, up to whitespace (the
-/// README's `use` lines aside).
-#[test]
-fn the_readme_snippet_is_the_one_tested() {
+/// The README's first Rust block after `heading` and the code of this file between
+/// `// <marker>: start` and `// <marker>: end` are the same, up to whitespace (the README's
+/// `use` lines aside).
+fn assert_readme_block_is_tested(heading: &str, marker: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace");
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
     let section = readme
-        .split_once("In your own tests")
-        .expect("the README's \"In your own tests\" section")
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("the README's {heading:?} section"))
         .1;
     let block = section
         .split_once("```rust\n")
@@ -54,16 +54,52 @@ fn the_readme_snippet_is_the_one_tested() {
     let documented: String = block.lines().filter(|l| !l.starts_with("use ")).collect();
     let this = include_str!("users_tests.rs");
     let tested = this
-        .split_once("// README snippet: start\n")
-        .and_then(|(_, rest)| rest.split_once("// README snippet: end"))
+        .split_once(&format!("// {marker}: start\n"))
+        .and_then(|(_, rest)| rest.split_once(&format!("// {marker}: end")))
         .expect("the markers")
         .0;
     let squeeze = |s: &str| s.split_whitespace().collect::<String>();
     assert_eq!(
         squeeze(&documented),
         squeeze(tested),
-        "README.md's emulator snippet changed: update lists_my_classes"
+        "README.md's {heading:?} snippet changed: update its copy here"
     );
+}
+
+#[test]
+fn the_readme_snippets_are_the_ones_tested() {
+    assert_readme_block_is_tested("In your own tests", "README snippet");
+    assert_readme_block_is_tested("## Testing your code", "README mock snippet");
+}
+
+// README.md, "Testing your code": the snippet, verbatim.
+mod mocked {
+    use cme_sdk::material::DeleteMaterialRequest;
+    use cme_sdk::mock::{mock, Mock};
+    use cme_sdk::{Client, Error, ErrorCode};
+
+    // README mock snippet: start
+    /// Your code: forgets a medium; one that is already gone is fine.
+    async fn forget(client: &Client, id: &str) -> Result<(), Error> {
+        match client.material().delete_material(id).send().await {
+            Err(e) if e.code() == Some(&ErrorCode::InvalidParameterValueMaterialId) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    #[tokio::test]
+    async fn forgetting_a_medium_that_is_gone_is_fine() {
+        let gone = mock::<DeleteMaterialRequest>()
+            .when(|request| request.material_id == "m1")
+            .then_error(
+                ErrorCode::InvalidParameterValueMaterialId,
+                "material not exist",
+            );
+        let client = Mock::new().with(&gone).client();
+        forget(&client, "m1").await.unwrap();
+        assert_eq!(gone.calls(), 1);
+    }
+    // README mock snippet: end
 }
 
 /// The `cme_emulator` crate docs, "Running it in-process (tests)", with its `...` done through

@@ -69,7 +69,7 @@ impl crate::action::ClientSupplied for Owner {}
 #[cfg(feature = "widget")]
 /// A time window with a zoom factor.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct Window {
     /// Start, in seconds.

@@ -10,7 +10,7 @@ use crate::generated::types::*;
 ///
 /// - Idempotent: retried after a timeout or a lost reply.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteGadgetRequest {
     /// ID of the gadget.

@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameter`, `InternalError`, `RequestLimitExceeded`, `AuthFailure.TicketInvalid`.
 /// - Reference: <https://example.invalid/docs/list-widgets>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ListWidgetsRequest {
     /// Platform name.
@@ -301,7 +301,7 @@ pub struct ListWidgetsData {
 /// - Not idempotent: never retried once it may have reached the service.
 /// - Documented errors: `InvalidParameter`.
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateWidgetRequest {
     /// Name of the widget.
