@@ -95,6 +95,24 @@ fn diff_fields(subject: &str, side: Side, old: &[Field], new: &[Field], out: &mu
                         false,
                     ));
                 }
+                if o.from_client != n.from_client {
+                    let what = match n.from_client {
+                        Some(from) => {
+                            format!("field {} now supplied by the client ({from:?})", n.name)
+                        }
+                        None => format!("field {} no longer supplied by the client", n.name),
+                    };
+                    // A constructor argument becomes a setter, or the reverse.
+                    out.push(change(what, o.is_argument() != n.is_argument()));
+                }
+                if o.format != n.format {
+                    let what = match n.format {
+                        Some(format) => format!("field {} has the format {format:?}", n.name),
+                        None => format!("field {} lost its format", n.name),
+                    };
+                    // Typed accessors come and go with the format.
+                    out.push(change(what, o.format.is_some()));
+                }
             }
         }
     }
@@ -146,6 +164,20 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             &n.data,
             &mut out,
         );
+        if o.hand_written_decoder != n.hand_written_decoder {
+            out.push(Change {
+                subject: subject.clone(),
+                what: format!(
+                    "Data decoder: {}",
+                    if n.hand_written_decoder {
+                        "hand-written (sdk/src/quirks.rs must implement it)"
+                    } else {
+                        "generated"
+                    }
+                ),
+                breaking: false,
+            });
+        }
         if o.idempotent != n.idempotent {
             out.push(Change {
                 subject: subject.clone(),

@@ -381,3 +381,52 @@ fn binary_diff_refuses_an_invalid_or_missing_spec() {
         "{stderr}"
     );
 }
+
+#[test]
+fn client_supplied_fields_formats_and_hand_written_decoders_are_reported() {
+    let old_book = OLD_BOOK.replace(
+        "      - {Name: Year, Type: integer, Doc: \"Year filter.\"}",
+        "      - {Name: Year, Type: integer, Doc: \"Year filter.\"}\n      - {Name: Platform, Type: string, Required: true, Doc: \"Platform.\"}",
+    ).replace(
+        "      - {Name: BookSet, Type: list<string>, Doc: \"Book IDs.\"}",
+        "      - {Name: BookSet, Type: list<string>, Doc: \"Book IDs.\"}\n      - {Name: Stamp, Type: string, Doc: \"When.\"}",
+    );
+    let new_book = old_book
+        .replace(
+            "{Name: Platform, Type: string, Required: true,",
+            "{Name: Platform, Type: string, Required: true, FromClient: Platform,",
+        )
+        .replace(
+            "{Name: Stamp, Type: string,",
+            "{Name: Stamp, Type: string, Format: DateTime,",
+        )
+        .replace(
+            "  - Name: DeleteBook\n    Doc: \"Delete a book.\"\n    Idempotent: true\n",
+            "  - Name: DeleteBook\n    Doc: \"Delete a book.\"\n    Idempotent: true\n    HandWrittenDecoder: true\n",
+        );
+    let lines: Vec<String> = diff(&api(OLD_COMMON, &old_book), &api(OLD_COMMON, &new_book))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "action Book/DeleteBook: Data decoder: hand-written (sdk/src/quirks.rs must implement it)",
+            "action Book/ListBooks request: field Platform now supplied by the client (Platform) [breaking]",
+            "action Book/ListBooks Data: field Stamp has the format DateTime",
+        ]
+    );
+    // And back: a client-supplied field becomes an argument again; the accessor goes away.
+    let lines: Vec<String> = diff(&api(OLD_COMMON, &new_book), &api(OLD_COMMON, &old_book))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "action Book/DeleteBook: Data decoder: generated",
+            "action Book/ListBooks request: field Platform no longer supplied by the client [breaking]",
+            "action Book/ListBooks Data: field Stamp lost its format [breaking]",
+        ]
+    );
+}
