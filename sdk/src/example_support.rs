@@ -17,7 +17,7 @@ pub(crate) fn check_request<R: serde::Serialize>(request: &R, expected: &str) {
 }
 
 /// Asserts that the documented reply `envelope` decodes: an error code is a known one, a
-/// success's `Data` decodes into `D` and, with the `server` feature, encodes back to the same
+/// success's `Data` decodes into `D` and, with the `serde` feature, encodes back to the same
 /// JSON (up to absent optional fields).
 pub(crate) fn check_reply<D: DeserializeOwned + ServerRoundTrip>(envelope: &str) {
     let envelope: Value = serde_json::from_str(envelope).expect("the example is valid JSON");
@@ -50,20 +50,20 @@ pub(crate) fn check_reply<D: DeserializeOwned + ServerRoundTrip>(envelope: &str)
     }
 }
 
-/// Encoding a decoded `Data` back to JSON, available with the `server` feature.
+/// Encoding a decoded `Data` back to JSON, available with the `serde` feature.
 pub(crate) trait ServerRoundTrip {
-    /// The JSON of `self`, or `None` without the `server` feature.
+    /// The JSON of `self`, or `None` without the `serde` feature.
     fn encode(&self) -> Option<Value>;
 }
 
-#[cfg(feature = "server")]
+#[cfg(feature = "serde")]
 impl<T: serde::Serialize> ServerRoundTrip for T {
     fn encode(&self) -> Option<Value> {
         Some(serde_json::to_value(self).expect("Data always serializes"))
     }
 }
 
-#[cfg(not(feature = "server"))]
+#[cfg(not(feature = "serde"))]
 impl<T> ServerRoundTrip for T {
     fn encode(&self) -> Option<Value> {
         None

@@ -1,6 +1,6 @@
 //! Round-trip tests from the spec's examples: each request example is built with the
 //! generated constructor and setters and must serialize to the documented JSON; each reply
-//! example must decode into the action's `Data` (and, with the `server` feature, encode back).
+//! example must decode into the action's `Data` (and, with the `serde` feature, encode back).
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};

@@ -24,10 +24,10 @@ pub fn struct_item(
         Direction::Output
     };
     let doc = docs::attrs(doc);
-    // For servers (the emulator) and users' tests (`test-util`, the mock client): replies get
-    // `Serialize` and `Default`, so that a test can build one; requests get `Deserialize`, so
-    // that a fake can read what was sent.
-    let extra_cfg = quote!(any(feature = "server", feature = "test-util"));
+    // The `serde` feature (servers, fakes, tools; `test-util` enables it): replies get
+    // `Serialize` and `Default`, so that a test can build one and a tool print one; requests
+    // get `Deserialize`, so that a fake can read what was sent and a tool build one from JSON.
+    let extra_cfg = quote!(feature = "serde");
     let serde_only_if = hand_decoded.then_some(&extra_cfg);
     let decls = fields_
         .iter()

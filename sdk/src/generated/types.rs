@@ -7,10 +7,7 @@
 ///
 /// 签名换票据的返回
 #[derive(Clone, PartialEq, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct LoginData {
     /// Tencent Cloud AppId.
@@ -138,7 +135,7 @@ impl crate::action::ClientSupplied for Entity {}
 ///
 /// 排序
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SortBy {
     /// Field to sort by; the allowed fields depend on the action (e.g. `CreateTime`).
@@ -190,7 +187,7 @@ impl crate::action::ClientSupplied for SortBy {}
 ///
 /// 整数范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct IntegerRange {
     /// Lower bound.
@@ -226,7 +223,7 @@ impl crate::action::ClientSupplied for IntegerRange {}
 ///
 /// 时间范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct TimeRange {
     /// Start time, ISO 8601.
@@ -278,7 +275,7 @@ impl TimeRange {
 ///
 /// 检索范围
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchScope {
     /// Platform name.
@@ -379,7 +376,7 @@ impl crate::action::ClientSupplied for SearchScope {
 ///
 /// 过滤信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct FilterInfo {
     /// Whether to return the image sprite info.
@@ -423,7 +420,7 @@ impl crate::action::ClientSupplied for FilterInfo {}
 ///
 /// 导播台项目更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SwitcherInfoForUpdate {
     /// Stop time, ISO 8601.
@@ -500,7 +497,7 @@ impl SwitcherInfoForUpdate {
 ///
 /// 导播台 PGM 输出配置更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SwitcherPgmOutputConfigForUpdate {
     /// Output template ID (server: 10001 = 1080P, 10002 = 720P, 10003 = 480P).
@@ -608,7 +605,7 @@ impl crate::action::ClientSupplied for SwitcherPgmOutputConfigForUpdate {}
 ///
 /// 云转推项目更新信息
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct StreamConnectInfoForUpdate {
     /// Stop time, ISO 8601.
@@ -655,10 +652,7 @@ impl StreamConnectInfoForUpdate {
 ///
 /// 媒体详情
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MaterialInfo {
     /// Basic info. The doc table names it `MaterialBasicInfo`; examples and the server use `BasicInfo`.
@@ -808,10 +802,7 @@ pub struct MaterialInfo {
 ///
 /// 媒体基本信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MaterialBasicInfo {
     /// Media ID.
@@ -945,10 +936,7 @@ impl MaterialBasicInfo {
 ///
 /// 媒体文件信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MediaInfo {
     /// Width, px.
@@ -1012,10 +1000,7 @@ pub struct MediaInfo {
 ///
 /// 媒体状态
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MaterialStatus {
     /// Transcoding status.
@@ -1046,10 +1031,7 @@ pub struct MaterialStatus {
 ///
 /// 媒体标签信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MaterialTagInfo {
     /// Tag type.
@@ -1101,10 +1083,7 @@ pub struct MaterialTagInfo {
 ///
 /// 链接类型媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct LinkMaterial {
     /// What the link points to.
@@ -1145,10 +1124,7 @@ pub struct LinkMaterial {
 ///
 /// 分类信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ClassInfo {
     /// Platform name.
@@ -1224,10 +1200,7 @@ pub struct ClassInfo {
 ///
 /// 音频媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct AudioMaterial {
     /// Metadata.
@@ -1279,10 +1252,7 @@ pub struct AudioMaterial {
 ///
 /// 视频媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct VideoMaterial {
     /// Metadata.
@@ -1352,10 +1322,7 @@ pub struct VideoMaterial {
 ///
 /// 雪碧图信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ImageSpriteInfo {
     /// Height of one thumbnail, px.
@@ -1419,10 +1386,7 @@ pub struct ImageSpriteInfo {
 ///
 /// 图片媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ImageMaterial {
     /// Width, px.
@@ -1498,10 +1462,7 @@ pub struct ImageMaterial {
 ///
 /// 媒体元信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MediaMetaData {
     /// Size, bytes (HLS: m3u8 and ts files together).
@@ -1618,10 +1579,7 @@ pub struct MediaMetaData {
 ///
 /// 视频流信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MediaVideoStreamItem {
     /// Bitrate, bps.
@@ -1690,10 +1648,7 @@ pub struct MediaVideoStreamItem {
 ///
 /// 音频流信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct MediaAudioStreamItem {
     /// Bitrate, bps.
@@ -1738,10 +1693,7 @@ pub struct MediaAudioStreamItem {
 ///
 /// 特效媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct EffectMaterial {
     /// Effect attributes.
@@ -1786,10 +1738,7 @@ pub struct EffectMaterial {
 ///
 /// 视频剪辑模板媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct VideoEditTemplateMaterial {
     /// Aspect ratio.
@@ -1817,10 +1766,7 @@ pub struct VideoEditTemplateMaterial {
 ///
 /// 第三方发布渠道媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ThirdPartyPublishChannelMaterial {
     /// Publishing platform.
@@ -1873,10 +1819,7 @@ impl ThirdPartyPublishChannelMaterial {
 ///
 /// 获取失败的媒体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FailedMaterialInfo {
     /// Media ID.
@@ -1904,10 +1847,7 @@ pub struct FailedMaterialInfo {
 ///
 /// 错误信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TfError {
     /// Error code.
@@ -1952,10 +1892,7 @@ pub struct TfError {
 ///
 /// 帧标签信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FrameTagInfo {
     /// Version of the frame tags.
@@ -1995,10 +1932,7 @@ pub struct FrameTagInfo {
 ///
 /// 帧标签项
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FrameTagItem {
     /// Item ID.
@@ -2050,10 +1984,7 @@ pub struct FrameTagItem {
 ///
 /// 人脸识别结果
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FaceInfo {
     /// Result version.
@@ -2081,10 +2012,7 @@ pub struct FaceInfo {
 ///
 /// 人脸信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FaceItem {
     /// Person ID. (The doc example spells the key `"Id "` with a trailing space; both decode.)
@@ -2144,10 +2072,7 @@ pub struct FaceItem {
 ///
 /// 人脸出现片段
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FaceSegmentItem {
     /// Start offset, seconds.
@@ -2199,10 +2124,7 @@ pub struct FaceSegmentItem {
 ///
 /// 字幕识别结果
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct SubtitleInfo {
     /// Result version.
@@ -2242,10 +2164,7 @@ pub struct SubtitleInfo {
 ///
 /// 字幕项
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct SubtitleItem {
     /// Item ID.
@@ -2302,10 +2221,7 @@ pub struct SubtitleItem {
 ///
 /// 文本识别结果
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TextInfo {
     /// Result version.
@@ -2345,10 +2261,7 @@ pub struct TextInfo {
 ///
 /// 文本项
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TextItem {
     /// Item ID.
@@ -2400,10 +2313,7 @@ pub struct TextItem {
 ///
 /// 文本片段
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TextSegmentItem {
     /// Recognized text.
@@ -2431,10 +2341,7 @@ pub struct TextSegmentItem {
 ///
 /// 物体识别结果
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ObjectInfo {
     /// Result version.
@@ -2462,10 +2369,7 @@ pub struct ObjectInfo {
 ///
 /// 物体信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ObjectItem {
     /// Item ID.
@@ -2505,10 +2409,7 @@ pub struct ObjectItem {
 ///
 /// 物体出现片段
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ObjectSegmentItem {
     /// Start offset, seconds.
@@ -2560,10 +2461,7 @@ pub struct ObjectSegmentItem {
 ///
 /// 团队信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TeamInfo {
     /// Team ID.
@@ -2645,10 +2543,7 @@ impl TeamInfo {
 ///
 /// 加入的团队信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct JoinTeamInfo {
     /// Team ID.
@@ -2700,10 +2595,7 @@ pub struct JoinTeamInfo {
 ///
 /// 项目信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ProjectInfo {
     /// Project ID.
@@ -2849,10 +2741,7 @@ impl ProjectInfo {
 ///
 /// 项目基本信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ProjectBasicInfo {
     /// Project ID.
@@ -2962,10 +2851,7 @@ impl ProjectBasicInfo {
 ///
 /// 任务信息
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct TaskInfo {
     /// Task ID.

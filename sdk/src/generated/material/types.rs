@@ -12,7 +12,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/50862>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialRequest {
     /// ID of the medium to delete.
@@ -45,10 +45,7 @@ impl crate::action::Action for DeleteMaterialRequest {
 }
 /// The `Data` of a successful `Material/DeleteMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteMaterialData {}
 /// The request of `Material/ModifyMaterial`: Modify a medium's class, name and tags.
@@ -59,7 +56,7 @@ pub struct DeleteMaterialData {}
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51352>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyMaterialRequest {
     /// ID of the medium to modify.
@@ -171,10 +168,7 @@ impl crate::action::Action for ModifyMaterialRequest {
 }
 /// The `Data` of a successful `Material/ModifyMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ModifyMaterialData {}
 /// The request of `Material/ListMedia`: List the media (basic info) and the sub-classes of one class.
@@ -186,7 +180,7 @@ pub struct ModifyMaterialData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51356>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ListMediaRequest {
     /// Platform name.
@@ -321,10 +315,7 @@ impl crate::action::Paginated for ListMediaRequest {
 }
 /// The `Data` of a successful `Material/ListMedia` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ListMediaData {
     /// Total number of media in the class.
@@ -362,7 +353,7 @@ pub struct ListMediaData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51357>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialsRequest {
     /// Media IDs. The client docs give no maximum (the server API's is 20).
@@ -438,10 +429,7 @@ impl crate::action::Action for DescribeMaterialsRequest {
 ///
 /// The docs disagree on the shape of this reply; its decoder is written by hand (`sdk/src/quirks.rs`) and accepts every documented shape.
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeMaterialsData {
     /// Details of the media.
@@ -450,7 +438,7 @@ pub struct DescribeMaterialsData {
     ///
     /// Wire name: `MaterialInfoSet`.
     #[cfg_attr(
-        any(feature = "server", feature = "test-util"),
+        feature = "serde",
         serde(rename = "MaterialInfoSet", default, deserialize_with = "crate::de::list")
     )]
     pub material_info_set: Vec<MaterialInfo>,
@@ -460,7 +448,7 @@ pub struct DescribeMaterialsData {
     ///
     /// Wire name: `FailedMaterialInfoSet`.
     #[cfg_attr(
-        any(feature = "server", feature = "test-util"),
+        feature = "serde",
         serde(
             rename = "FailedMaterialInfoSet",
             default,
@@ -478,7 +466,7 @@ pub struct DescribeMaterialsData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51354>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchMaterialRequest {
     /// Where to search, at most 5 scopes.
@@ -755,10 +743,7 @@ impl crate::action::Paginated for SearchMaterialRequest {
 }
 /// The `Data` of a successful `Material/SearchMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct SearchMaterialData {
     /// Total number of matches.
@@ -789,7 +774,7 @@ pub struct SearchMaterialData {
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51353>
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ProcessMaterialRequest {
     /// ID of the medium to process.
@@ -875,10 +860,7 @@ impl crate::action::Action for ProcessMaterialRequest {
 }
 /// The `Data` of a successful `Material/ProcessMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ProcessMaterialData {
     /// ID of the processing task.
@@ -898,7 +880,7 @@ pub struct ProcessMaterialData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51355>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchSharedMaterialRequest {
     /// Who shared the media.
@@ -1156,10 +1138,7 @@ impl crate::action::Paginated for SearchSharedMaterialRequest {
 }
 /// The `Data` of a successful `Material/SearchSharedMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct SearchSharedMaterialData {
     /// Total number of matches.
@@ -1190,7 +1169,7 @@ pub struct SearchSharedMaterialData {
 /// - Documented errors: `InvalidParameterValue`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51367>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct AddMaterialFrameTagRequest {
     /// Media ID.
@@ -1261,10 +1240,7 @@ impl crate::action::Action for AddMaterialFrameTagRequest {
 }
 /// The `Data` of a successful `Material/AddMaterialFrameTag` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct AddMaterialFrameTagData {
     /// ID of the new frame-tag item.
@@ -1283,7 +1259,7 @@ pub struct AddMaterialFrameTagData {
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51369>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyMaterialFrameTagRequest {
     /// Media ID.
@@ -1345,10 +1321,7 @@ impl crate::action::Action for ModifyMaterialFrameTagRequest {
 }
 /// The `Data` of a successful `Material/ModifyMaterialFrameTag` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ModifyMaterialFrameTagData {}
 /// The request of `Material/DeleteMaterialFrameTag`: Delete a frame-tag item of a medium.
@@ -1359,7 +1332,7 @@ pub struct ModifyMaterialFrameTagData {}
 /// - Documented errors: `InvalidParameterValue.MaterialId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51370>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialFrameTagRequest {
     /// Media ID.
@@ -1412,10 +1385,7 @@ impl crate::action::Action for DeleteMaterialFrameTagRequest {
 }
 /// The `Data` of a successful `Material/DeleteMaterialFrameTag` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteMaterialFrameTagData {}
 /// The request of `Material/DescribeMaterialFrameTag`: Query the frame tags of a medium in a time window.
@@ -1426,7 +1396,7 @@ pub struct DeleteMaterialFrameTagData {}
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51371>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialFrameTagRequest {
     /// Media ID.
@@ -1496,10 +1466,7 @@ impl crate::action::Action for DescribeMaterialFrameTagRequest {
 }
 /// The `Data` of a successful `Material/DescribeMaterialFrameTag` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeMaterialFrameTagData {
     /// Frame tags; continue from LastTimeOffset unless it is -1.
@@ -1518,7 +1485,7 @@ pub struct DescribeMaterialFrameTagData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51373>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeFaceInMaterialRequest {
     /// Media ID.
@@ -1551,10 +1518,7 @@ impl crate::action::Action for DescribeFaceInMaterialRequest {
 }
 /// The `Data` of a successful `Material/DescribeFaceInMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeFaceInMaterialData {
     /// Face recognition result.
@@ -1573,7 +1537,7 @@ pub struct DescribeFaceInMaterialData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51374>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeMaterialSubtitleRequest {
     /// Media ID.
@@ -1626,10 +1590,7 @@ impl crate::action::Action for DescribeMaterialSubtitleRequest {
 }
 /// The `Data` of a successful `Material/DescribeMaterialSubtitle` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeMaterialSubtitleData {
     /// Subtitles; continue from LastTimeOffset unless it is -1.
@@ -1648,7 +1609,7 @@ pub struct DescribeMaterialSubtitleData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51375>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTextInMaterialRequest {
     /// Media ID.
@@ -1701,10 +1662,7 @@ impl crate::action::Action for DescribeTextInMaterialRequest {
 }
 /// The `Data` of a successful `Material/DescribeTextInMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeTextInMaterialData {
     /// Recognized text; continue from LastTimeOffset unless it is -1.
@@ -1723,7 +1681,7 @@ pub struct DescribeTextInMaterialData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51376>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeObjectInMaterialRequest {
     /// Media ID.
@@ -1756,10 +1714,7 @@ impl crate::action::Action for DescribeObjectInMaterialRequest {
 }
 /// The `Data` of a successful `Material/DescribeObjectInMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeObjectInMaterialData {
     /// Object recognition result.
@@ -1778,7 +1733,7 @@ pub struct DescribeObjectInMaterialData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51362>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateClassRequest {
     /// Parent class ID.
@@ -1832,10 +1787,7 @@ impl crate::action::Action for CreateClassRequest {
 }
 /// The `Data` of a successful `Material/CreateClass` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct CreateClassData {
     /// ID of the new class.
@@ -1854,7 +1806,7 @@ pub struct CreateClassData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51364>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteClassRequest {
     /// Owner of the class (the current docs require it; older pages had only ClassId).
@@ -1897,10 +1849,7 @@ impl crate::action::Action for DeleteClassRequest {
 }
 /// The `Data` of a successful `Material/DeleteClass` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteClassData {}
 /// The request of `Material/DescribeClass`: List the classes of an owner.
@@ -1911,7 +1860,7 @@ pub struct DeleteClassData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51365>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeClassRequest {
     /// Platform name.
@@ -2014,10 +1963,7 @@ impl crate::action::Action for DescribeClassRequest {
 }
 /// The `Data` of a successful `Material/DescribeClass` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeClassData {
     /// Path from the root to the base class; returned only when a specific class is given.
@@ -2043,7 +1989,7 @@ pub struct DescribeClassData {
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51363>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyClassRequest {
     /// Class ID.
@@ -2123,10 +2069,7 @@ impl crate::action::Action for ModifyClassRequest {
 }
 /// The `Data` of a successful `Material/ModifyClass` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ModifyClassData {}
 /// The request of `Material/CreateUploadMaterial`: Apply for an upload: returns the VOD upload signature and the upload context. Upload the file to VOD with the signature, then call FinishUploadMaterial.
@@ -2137,7 +2080,7 @@ pub struct ModifyClassData {}
 /// - Documented errors: `InvalidParameterValue.ClassNotExist`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51360>
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateUploadMaterialRequest {
     /// Class to upload into.
@@ -2250,10 +2193,7 @@ impl crate::action::Action for CreateUploadMaterialRequest {
 }
 /// The `Data` of a successful `Material/CreateUploadMaterial` reply.
 #[derive(Clone, PartialEq, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct CreateUploadMaterialData {
     /// Upload context, passed to FinishUploadMaterial.
@@ -2287,7 +2227,7 @@ impl std::fmt::Debug for CreateUploadMaterialData {
 /// - Documented errors: `InvalidParameterValue.UploadContext`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51359>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct FinishUploadMaterialRequest {
     /// Upload context returned by CreateUploadMaterial.
@@ -2331,10 +2271,7 @@ impl crate::action::Action for FinishUploadMaterialRequest {
 }
 /// The `Data` of a successful `Material/FinishUploadMaterial` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct FinishUploadMaterialData {
     /// ID of the new medium. Older doc pages show a success reply without `Data`, so it may be absent.

@@ -12,7 +12,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51432>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct AddMaterialToProjectRequest {
     /// Project ID.
@@ -61,10 +61,7 @@ impl crate::action::Action for AddMaterialToProjectRequest {
 }
 /// The `Data` of a successful `Project/AddMaterialToProject` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct AddMaterialToProjectData {}
 /// The request of `Project/DeleteMaterialFromProject`: Remove media from a project.
@@ -75,7 +72,7 @@ pub struct AddMaterialToProjectData {}
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51433>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteMaterialFromProjectRequest {
     /// Project ID.
@@ -124,10 +121,7 @@ impl crate::action::Action for DeleteMaterialFromProjectRequest {
 }
 /// The `Data` of a successful `Project/DeleteMaterialFromProject` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteMaterialFromProjectData {}
 /// The request of `Project/DescribeProjectMaterials`: List the media IDs of a project.
@@ -138,7 +132,7 @@ pub struct DeleteMaterialFromProjectData {}
 /// - Documented errors: `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51434>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeProjectMaterialsRequest {
     /// Project ID.
@@ -171,10 +165,7 @@ impl crate::action::Action for DescribeProjectMaterialsRequest {
 }
 /// The `Data` of a successful `Project/DescribeProjectMaterials` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeProjectMaterialsData {
     /// Media IDs of the project.
@@ -193,7 +184,7 @@ pub struct DescribeProjectMaterialsData {
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51435>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteProjectRequest {
     /// ID of the project to delete.
@@ -226,10 +217,7 @@ impl crate::action::Action for DeleteProjectRequest {
 }
 /// The `Data` of a successful `Project/DeleteProject` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteProjectData {}
 /// The request of `Project/ModifyProject`: Modify a project's name, description, cover, aspect ratio, or switcher and stream-relay settings.
@@ -240,7 +228,7 @@ pub struct DeleteProjectData {}
 /// - Documented errors: `InvalidParameterValue.ProjectId`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51436>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ModifyProjectRequest {
     /// Project ID.
@@ -415,10 +403,7 @@ impl crate::action::Action for ModifyProjectRequest {
 }
 /// The `Data` of a successful `Project/ModifyProject` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ModifyProjectData {}
 /// The request of `Project/DescribeProjects`: Query projects.
@@ -430,7 +415,7 @@ pub struct ModifyProjectData {}
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51437>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeProjectsRequest {
     /// Project IDs, at most 20. (The doc says String but describes a set.)
@@ -597,10 +582,7 @@ impl crate::action::Paginated for DescribeProjectsRequest {
 }
 /// The `Data` of a successful `Project/DescribeProjects` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeProjectsData {
     /// Total number of matching projects.
@@ -632,7 +614,7 @@ pub struct DescribeProjectsData {
 /// - Documented errors: `InvalidParameterValue`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51438>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct SearchProjectRequest {
     /// Categories: Default, Live, VideoSegmentation. CategorySet and Name must not both be empty.
@@ -779,10 +761,7 @@ impl crate::action::Paginated for SearchProjectRequest {
 }
 /// The `Data` of a successful `Project/SearchProject` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct SearchProjectData {
     /// Total number of matching projects.

@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51419>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTasksRequest {
     /// Filter by project name.
@@ -234,10 +234,7 @@ impl crate::action::Paginated for DescribeTasksRequest {
 }
 /// The `Data` of a successful `Task/DescribeTasks` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeTasksData {
     /// Total number of matching tasks.
@@ -268,7 +265,7 @@ pub struct DescribeTasksData {
 /// - Documented errors: `ResourceNotFound`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51420>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteTaskRequest {
     /// ID of the task to delete.
@@ -299,9 +296,6 @@ impl crate::action::Action for DeleteTaskRequest {
 }
 /// The `Data` of a successful `Task/DeleteTask` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteTaskData {}

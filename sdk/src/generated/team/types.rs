@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InternalError`, `InvalidParameterValue.Limit`, `OperationDenied.PermissionDeny`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51507>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeTeamsRequest {
     /// Team IDs; all the user's teams when absent. (Older doc pages had it required, without paging.)
@@ -117,10 +117,7 @@ impl crate::action::Paginated for DescribeTeamsRequest {
 }
 /// The `Data` of a successful `Team/DescribeTeams` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeTeamsData {
     /// Total number of matching teams.
@@ -152,7 +149,7 @@ pub struct DescribeTeamsData {
 /// - Documented errors: `InvalidParameterValue.Limit`.
 /// - Reference: <https://cloud.tencent.com/document/product/1156/51508>
 #[derive(Clone, PartialEq, Debug, Default, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DescribeJoinTeamsRequest {
     /// Page size, default 20, at most 30.
@@ -233,10 +230,7 @@ impl crate::action::Paginated for DescribeJoinTeamsRequest {
 }
 /// The `Data` of a successful `Team/DescribeJoinTeams` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DescribeJoinTeamsData {
     /// Total number of joined teams.

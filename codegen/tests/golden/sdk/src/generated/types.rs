@@ -7,10 +7,7 @@
 ///
 /// 登录结果
 #[derive(Clone, PartialEq, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct LoginData {
     /// The ticket.
@@ -69,7 +66,7 @@ impl crate::action::ClientSupplied for Owner {}
 #[cfg(feature = "widget")]
 /// A time window with a zoom factor.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct Window {
     /// Start, in seconds.
@@ -187,7 +184,7 @@ impl Window {
 ///
 /// 节点
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Node {
     /// Node ID.
@@ -323,10 +320,7 @@ impl Node {
 }
 /// A login session.
 #[derive(Clone, PartialEq, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct Session {
     /// The ticket.

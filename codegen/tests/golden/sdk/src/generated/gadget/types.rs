@@ -10,7 +10,7 @@ use crate::generated::types::*;
 ///
 /// - Idempotent: retried after a timeout or a lost reply.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteGadgetRequest {
     /// ID of the gadget.
@@ -41,9 +41,6 @@ impl crate::action::Action for DeleteGadgetRequest {
 }
 /// The `Data` of a successful `Gadget/DeleteGadget` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct DeleteGadgetData {}

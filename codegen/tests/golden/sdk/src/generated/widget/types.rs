@@ -13,7 +13,7 @@ use crate::generated::types::*;
 /// - Documented errors: `InvalidParameter`, `InternalError`, `RequestLimitExceeded`, `AuthFailure.TicketInvalid`.
 /// - Reference: <https://example.invalid/docs/list-widgets>
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct ListWidgetsRequest {
     /// Platform name.
@@ -279,10 +279,7 @@ impl crate::action::Paginated for ListWidgetsRequest {
 }
 /// The `Data` of a successful `Widget/ListWidgets` reply.
 #[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct ListWidgetsData {
     /// Total number of widgets.
@@ -301,7 +298,7 @@ pub struct ListWidgetsData {
 /// - Not idempotent: never retried once it may have reached the service.
 /// - Documented errors: `InvalidParameter`.
 #[derive(Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(any(feature = "server", feature = "test-util"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateWidgetRequest {
     /// Name of the widget.
@@ -418,17 +415,14 @@ impl crate::action::Action for CreateWidgetRequest {
 ///
 /// The docs disagree on the shape of this reply; its decoder is written by hand (`sdk/src/quirks.rs`) and accepts every documented shape.
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(
-    any(feature = "server", feature = "test-util"),
-    derive(serde::Serialize, Default)
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, Default))]
 #[non_exhaustive]
 pub struct CreateWidgetData {
     /// ID of the new widget.
     ///
     /// Wire name: `WidgetId` (also accepted: `Id`).
     #[cfg_attr(
-        any(feature = "server", feature = "test-util"),
+        feature = "serde",
         serde(rename = "WidgetId", alias = "Id", deserialize_with = "crate::de::lenient")
     )]
     pub widget_id: String,
@@ -436,7 +430,7 @@ pub struct CreateWidgetData {
     ///
     /// Wire name: `Created`.
     #[cfg_attr(
-        any(feature = "server", feature = "test-util"),
+        feature = "serde",
         serde(
             rename = "Created",
             default,
