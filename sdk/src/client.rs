@@ -10,7 +10,7 @@ use reqwest::Url;
 use tracing::{field, Instrument};
 
 use crate::action::{Action, ActionMeta};
-use crate::auth::{SignatureSource, Ticket, TicketCache};
+use crate::auth::{SignatureSource, Ticket};
 use crate::builder::ClientBuilder;
 use crate::envelope::{self, Payload};
 use crate::error::{AuthError, Error, Operation};
@@ -18,6 +18,7 @@ use crate::generated::types::LoginData;
 use crate::options::{CallOptions, RetryPolicy};
 use crate::raw::RawRequest;
 use crate::retry::{Budget, Retrier};
+use crate::ticket_cache::TicketCache;
 use crate::transport;
 use crate::validate::Validator;
 

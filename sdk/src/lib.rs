@@ -92,6 +92,7 @@ mod raw;
 mod redact;
 mod retry;
 pub mod signer;
+mod ticket_cache;
 mod transport;
 pub mod validate;
 pub mod wire;
