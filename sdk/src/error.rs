@@ -154,6 +154,9 @@ pub enum AuthError {
     SignatureSource,
     /// The ticket was refused (or there is none) and no signature source is configured.
     NoSignatureSource,
+    /// The login was dropped before it ended (the runtime it ran on shut down); the next call
+    /// logs in again.
+    LoginAbandoned,
 }
 
 impl fmt::Display for AuthError {
@@ -166,6 +169,9 @@ impl fmt::Display for AuthError {
             AuthError::SignatureSource => f.write_str("the signature source failed"),
             AuthError::NoSignatureSource => {
                 f.write_str("a login is needed but no signature source is configured")
+            }
+            AuthError::LoginAbandoned => {
+                f.write_str("the login was dropped before it ended (its runtime shut down)")
             }
         }
     }
@@ -308,6 +314,21 @@ impl Error {
         err
     }
 
+    /// The login panicked; the only code of the user's it runs is the signature source.
+    pub(crate) fn login_panicked(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        Self::signature_source(Operation::Login, format!("panicked: {what}").into())
+    }
+
+    /// The login was dropped before it ended.
+    pub(crate) fn login_abandoned(operation: Operation) -> Self {
+        Self::auth(operation, AuthError::LoginAbandoned)
+    }
+
     pub(crate) fn timeout(operation: Operation, kind: TimeoutKind) -> Self {
         let retryable = match kind {
             TimeoutKind::Connect => true,
@@ -368,6 +389,12 @@ impl Error {
     /// Marks the error as having happened during the login exchange.
     pub(crate) fn at_login(mut self) -> Self {
         self.0.stage = Stage::Login;
+        self
+    }
+
+    /// Records how long to wait before trying again (the rest of the login backoff).
+    pub(crate) fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.0.retry_after = Some(delay);
         self
     }
 
@@ -458,7 +485,9 @@ impl Error {
         }
     }
 
-    /// The delay the server asked for with `Retry-After`.
+    /// How long to wait before trying again: the delay the server asked for with
+    /// `Retry-After`, or, for a login failure handed to a call while the client backs off before
+    /// logging in again, the rest of that backoff.
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
     }

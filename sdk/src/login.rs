@@ -14,10 +14,9 @@ use crate::transport;
 
 impl Client {
     /// The login exchange: a signature from the source, `GET <login>?signature=`, with retries.
-    /// The login is always safe to retry; its errors are reported for `reported_as`.
+    /// The login is always safe to retry.
     pub(crate) async fn exchange(
         &self,
-        reported_as: Operation,
         budget: Budget,
         retry: &RetryPolicy,
     ) -> Result<LoginData, Error> {
@@ -66,10 +65,7 @@ impl Client {
                     .map_err(|e| e.api_as_auth(AuthError::LoginRefused))?;
             }
         };
-        login
-            .instrument(span)
-            .await
-            .map_err(|e| e.for_operation(reported_as))
+        login.instrument(span).await
     }
 }
 

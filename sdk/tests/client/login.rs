@@ -250,7 +250,9 @@ async fn a_failing_signature_source_is_an_auth_error() {
     let source = std::error::Error::source(&err).expect("the callback's error is the source");
     assert_eq!(source.to_string(), "backend unavailable");
 
-    // The next call asks again and succeeds.
+    // The next call after the backoff (1 ms after one failure with `fast_retry`) asks again and
+    // succeeds.
+    tokio::time::sleep(Duration::from_millis(10)).await;
     client.execute(&Probe::default()).await.unwrap();
     assert_eq!(asked.load(Ordering::SeqCst), 2);
     assert_eq!(fake.logins(), 1);

@@ -280,11 +280,13 @@ async fn a_login_that_times_out_is_retried_even_for_a_non_idempotent_call() {
         .login_delay(Duration::from_secs(30))
         .start()
         .await;
-    let client = fake.client().build().unwrap();
-    let err = client
-        .execute_with(&Create::default(), &attempts_of(Duration::from_millis(100)))
-        .await
-        .unwrap_err();
+    // The login is shared by all calls, so the client's limits bound it, not one call's.
+    let client = fake
+        .client()
+        .attempt_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = client.execute(&Create::default()).await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Timeout(TimeoutKind::Attempt(_))),
         "{err:?}"
