@@ -161,6 +161,8 @@ pub struct ErrorCodeDef {
     pub retry: Retry,
     /// The ticket is invalid.
     pub ticket_invalid: bool,
+    /// The service guarantees that a request answered with this code was not executed.
+    pub not_executed: bool,
 }
 
 /// How a list action pages.

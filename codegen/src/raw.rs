@@ -100,6 +100,8 @@ pub struct RawErrorCode {
     pub retry: RawRetry,
     #[serde(default)]
     pub ticket_invalid: bool,
+    #[serde(default)]
+    pub not_executed: bool,
 }
 
 /// The service endpoints.

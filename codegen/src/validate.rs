@@ -420,6 +420,13 @@ impl Checker {
                         "the code does not map to a Rust variant ({variant:?})"
                     )));
                 }
+                if c.retry == RawRetry::Always && !c.not_executed {
+                    self.errors.push(cat.error(
+                        "Retry: Always needs NotExecuted: true (a request that is not idempotent \
+                         is sent again only when the service guarantees it was not executed); \
+                         use Retry: IfIdempotent",
+                    ));
+                }
                 if c.code == SUCCESS {
                     self.errors
                         .push(cat.error("`Success` is not an error code"));
@@ -442,6 +449,7 @@ impl Checker {
                         RawRetry::Always => Retry::Always,
                     },
                     ticket_invalid: c.ticket_invalid,
+                    not_executed: c.not_executed,
                 }
             })
             .collect()

@@ -233,6 +233,11 @@ const CASES: &[Case] = &[
         edits: &[("common.yaml", "Retry: IfIdempotent}\n", "Retry: IfIdempotent}\n  - {Code: Internal.Error, Message: x, EnglishMessage: x, Doc: x}\n")],
         expect: &[("common.yaml: error code Internal.Error", &["two codes map to the variant InternalError"])],
     },
+    Case {
+        name: "a code retried always without the service's guarantee that it did not run",
+        edits: &[("common.yaml", "Retry: IfIdempotent}\n", "Retry: Always}\n")],
+        expect: &[("common.yaml: error code InternalError", &["Retry: Always needs NotExecuted: true", "Retry: IfIdempotent"])],
+    },
     // ---- names that are not Rust identifiers
     Case {
         name: "a wire name that cannot become an identifier",

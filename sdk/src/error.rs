@@ -13,15 +13,11 @@ use crate::validate::ValidationError;
 /// A boxed error, as returned by a signature callback.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// Whether an HTTP status calls for a retry, whatever the body says. 429 refuses the request
-/// before it runs; a 502, 503 or 504 may come from a gateway after the service ran it, so those
-/// are retried only for idempotent actions.
+/// Whether an HTTP status calls for a retry, whatever the body says: 429 (throttled) and a
+/// gateway's 502, 503 or 504 are transient, but any of them may come after the service ran the
+/// request (nothing documents otherwise), so they are retried only for idempotent actions.
 fn status_retryable(status: u16, operation: Operation) -> bool {
-    match status {
-        429 => true,
-        502..=504 => operation.idempotent(),
-        _ => false,
-    }
+    matches!(status, 429 | 502..=504) && operation.idempotent()
 }
 
 /// A failed call. `Display` names the action and, for errors of the service, its code and
@@ -446,8 +442,11 @@ impl Error {
         }
     }
 
-    /// Whether trying again may succeed and is safe: connection failures before sending, HTTP
-    /// 429, retryable codes, and (for idempotent actions) 502/503/504, timeouts and resets.
+    /// Whether trying again may succeed and is safe: a connection that failed before the request
+    /// was sent, a code the service guarantees was not executed
+    /// ([`Retryability::Always`]), and, for idempotent actions only, HTTP 429 and 502/503/504,
+    /// codes marked [`Retryability::IfIdempotent`] (internal errors, throttling), timeouts and
+    /// resets.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
     }
@@ -569,4 +568,63 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
         next = e.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::WireEnum as _;
+
+    fn known_codes() -> impl Iterator<Item = ErrorCode> {
+        ErrorCode::VALUES.iter().map(|code| ErrorCode::from(*code))
+    }
+
+    fn retried(code: &str, idempotent: bool, status: u16) -> bool {
+        let meta = ActionMeta::new("Test", "Action", idempotent);
+        let api = ApiError {
+            code: ErrorCode::from(code),
+            message: String::new(),
+            english_message: None,
+            http_status: status,
+            request_id: None,
+        };
+        Error::from_api(Operation::Action(meta), api, None).is_retryable()
+    }
+
+    #[test]
+    fn internal_error_class_codes_are_retried_for_idempotent_actions_only() {
+        let class: Vec<_> = known_codes()
+            .filter(|c| c.as_str().split('.').next() == Some("InternalError"))
+            .collect();
+        assert!(class.len() >= 2, "{class:?}");
+        for code in class
+            .iter()
+            .map(ErrorCode::as_str)
+            .chain(["InternalError.New"])
+        {
+            assert!(retried(code, true, 200), "{code}");
+            assert!(!retried(code, false, 200), "{code}");
+        }
+    }
+
+    #[test]
+    fn only_codes_guaranteed_not_executed_are_retried_for_any_action() {
+        for code in known_codes() {
+            let always = code.retry() == Retryability::Always;
+            assert!(!always || code.not_executed(), "{code}");
+            assert_eq!(retried(code.as_str(), false, 200), always, "{code}");
+        }
+        // An unknown code of a class is retried like the class, for idempotent actions only.
+        assert!(retried("RequestLimitExceeded.New", true, 200));
+        assert!(!retried("RequestLimitExceeded.New", false, 200));
+        assert!(!retried("InvalidParameterValue.New", true, 200));
+        assert!(!retried("NoClass", true, 200));
+    }
+
+    #[test]
+    fn a_429_is_retried_for_idempotent_actions_only() {
+        assert!(retried("InvalidParameter", true, 429));
+        assert!(!retried("InvalidParameter", false, 429));
+        assert!(!retried("RequestLimitExceeded", false, 429));
+    }
 }

@@ -60,9 +60,9 @@
 //!
 //! Calls have default timeouts (connect 5 s, each attempt 30 s, the whole call 90 s) and retry
 //! with exponential backoff and full jitter ([`RetryPolicy`]): connection failures before the
-//! request was sent, HTTP 429 and retryable codes; a request that may have reached the service
-//! (a timeout, a reset, a gateway's 502/503/504) only when the action is idempotent. All of
-//! it can be set per client
+//! request was sent, always; a request that may have reached the service (a timeout, a reset,
+//! HTTP 429, a gateway's 502/503/504, an internal error or throttling code) only when the action
+//! is idempotent. All of it can be set per client
 //! ([`ClientBuilder`]) and per call ([`Call::timeout`], [`Call::retry`]).
 //!
 //! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,

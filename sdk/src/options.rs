@@ -6,9 +6,12 @@ use std::time::Duration;
 /// waiting a random time between zero and `min(max_delay, base_delay × 2^(retry−1))` before each
 /// retry ("full jitter"), or the server's `Retry-After` when that is longer.
 ///
-/// What is retried: a connection that failed before the request was sent, HTTP 429, and error
-/// codes the spec marks retryable; a timeout, a reset or a gateway's 502/503/504 after the
-/// request was sent only for idempotent actions.
+/// What is retried: a connection that failed before the request was sent, and codes the service
+/// guarantees were not executed ([`Retryability::Always`](crate::Retryability::Always); no
+/// documented code is); everything else that may have reached the service only for idempotent
+/// actions: HTTP 429, a gateway's 502/503/504, a timeout or a reset after the request was sent,
+/// and the codes the spec marks [`IfIdempotent`](crate::Retryability::IfIdempotent) (internal
+/// errors, throttling). A `CreateClass` is never sent twice because of a 429.
 ///
 /// The client's policy (not a call's) also governs its login, which all calls share: the login's
 /// own retries, and how long the client waits after a failed login before logging in again

@@ -233,8 +233,11 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
     doc.push(String::new());
     let retry = match c.retry {
         Retry::Never => "not retried",
-        Retry::IfIdempotent => "retried for idempotent actions",
-        Retry::Always => "retried",
+        Retry::IfIdempotent => "retried for idempotent actions only",
+        Retry::Always => {
+            "retried even for actions that are not idempotent: the service guarantees the \
+             request was not executed"
+        }
     };
     let mut facts = format!(
         "Code `{}`: {} ({}); {retry}.",
@@ -279,6 +282,23 @@ pub fn codes_file(api: &Api) -> TokenStream {
             };
             quote!(Self::#v => #r,)
         });
+    // Without a code that is never retried, the arms above cover every known code.
+    let never_arm = api
+        .codes
+        .iter()
+        .any(|c| c.retry == Retry::Never)
+        .then(|| quote!(_ => crate::action::Retryability::Never,));
+    let not_executed: Vec<_> = api
+        .codes
+        .iter()
+        .filter(|c| c.not_executed)
+        .map(|c| ident(&c.variant))
+        .collect();
+    let not_executed_match = if not_executed.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Self::#not_executed)|*))
+    };
     let ticket: Vec<_> = api
         .codes
         .iter()
@@ -304,12 +324,28 @@ pub fn codes_file(api: &Api) -> TokenStream {
         //! The service's error codes, with their messages and how the SDK treats them.
         #enum_tokens
         impl ErrorCode {
-            /// Whether and when a call that failed with this code may be retried.
+            /// Whether and when a call that failed with this code may be retried. A code this
+            /// SDK does not know is retried like its class (the part before the first `.`, e.g.
+            /// `InternalError` for `InternalError.Storage`), and only for idempotent actions.
             pub fn retry(&self) -> crate::action::Retryability {
                 match self {
                     #(#retry_arms)*
-                    _ => crate::action::Retryability::Never,
+                    Self::Unknown(code) => {
+                        let class = code.as_str().split_once('.').map(|(class, _)| Self::from(class));
+                        match class.map(|class| class.retry()) {
+                            None | Some(crate::action::Retryability::Never) => {
+                                crate::action::Retryability::Never
+                            }
+                            Some(_) => crate::action::Retryability::IfIdempotent,
+                        }
+                    }
+                    #never_arm
                 }
+            }
+            /// Whether the service guarantees that a request answered with this code was not
+            /// executed, so that even a request that is not idempotent may be sent again.
+            pub fn not_executed(&self) -> bool {
+                #not_executed_match
             }
             /// Whether this code means the ticket is invalid or expired.
             pub fn is_ticket_invalid(&self) -> bool {
