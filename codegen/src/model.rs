@@ -151,10 +151,10 @@ pub struct ErrorCodeDef {
     pub code: String,
     /// Rust variant.
     pub variant: String,
-    /// Chinese message.
-    pub message: String,
-    /// English message.
-    pub english_message: String,
+    /// The documented Chinese `Message`, if the docs give one.
+    pub message: Option<String>,
+    /// The documented `EnglishMessage`, if the docs give one.
+    pub english_message: Option<String>,
     /// Description.
     pub doc: Doc,
     /// Retry class.

@@ -483,6 +483,24 @@ const CASES: &[Case] = &[
         expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["Reply: Code \"InvalidParam\" is not in the ErrorCodes table"])],
     },
     Case {
+        name: "a reply example with a Message the table does not document",
+        edits: &[("Book.yaml", "Reply: {Code: InvalidParameter, Message: 参数错误,", "Reply: {Code: InvalidParameter, Message: 参数有误,")],
+        expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["Reply: Message \"参数有误\" is not the documented Message of InvalidParameter", "\"参数错误\""])],
+    },
+    Case {
+        name: "a reply example with another EnglishMessage than the table's",
+        edits: &[("Book.yaml", "EnglishMessage: invalid parameter}", "EnglishMessage: bad parameter}")],
+        expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["EnglishMessage \"bad parameter\" does not start with the documented EnglishMessage of InvalidParameter"])],
+    },
+    Case {
+        name: "an empty documented message",
+        edits: &[("common.yaml", "{Code: InvalidParameter, Message: 参数错误,", "{Code: InvalidParameter, Message: \"\",")],
+        expect: &[
+            ("common.yaml: error code InvalidParameter", &["Message is empty; leave it out where the docs give no text"]),
+            ("Book.yaml: action ListBooks: example \"Bad limit\"", &["is not the documented Message of InvalidParameter"]),
+        ],
+    },
+    Case {
         name: "a reply example with an unknown Data field",
         edits: &[("Book.yaml", "BookSet: [b1]}", "BookSet: [b1], Books: 1}")],
         expect: &[("Book.yaml: action ListBooks: example \"First page\"", &["Reply.Data.Books: unknown field"])],

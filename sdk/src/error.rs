@@ -105,8 +105,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// The most useful message: the English one and the Chinese one in parentheses when both are
-    /// known, otherwise whichever is; falls back to the spec's table.
+    /// The most useful message: the English one and the Chinese one in parentheses when the
+    /// reply has both, otherwise whichever it has. When the reply has none, the texts the docs
+    /// give for the code ([`ErrorCode::message_en`], [`ErrorCode::message_zh`]); never a text
+    /// the service is not documented to send (most codes have none: `None`).
     pub fn best_message(&self) -> Option<String> {
         let en = self
             .english_message
@@ -619,6 +621,108 @@ mod tests {
         assert!(!retried("RequestLimitExceeded.New", false, 200));
         assert!(!retried("InvalidParameterValue.New", true, 200));
         assert!(!retried("NoClass", true, 200));
+    }
+
+    fn api(code: &str, message: &str, english: Option<&str>) -> ApiError {
+        ApiError {
+            code: ErrorCode::from(code),
+            message: message.to_owned(),
+            english_message: english.map(str::to_owned),
+            http_status: 200,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn best_message_never_presents_an_undocumented_text_as_the_services() {
+        // Nothing in the reply, nothing documented: no message at all.
+        for code in ["RequestLimitExceeded", "AuthFailure.SessionInvalid", "Nope"] {
+            assert_eq!(api(code, "", None).best_message(), None, "{code}");
+            assert_eq!(api(code, " ", Some("")).to_string(), code);
+        }
+        // Nothing in the reply: the documented texts, as far as they go.
+        let documented = [
+            ("InternalError", Some("system error (服务器内部错误)")),
+            ("InvalidParameterValue", Some("参数值错误")),
+            ("InvalidParameterValue.Platform", Some("platform not exist")),
+        ];
+        for (code, expected) in documented {
+            assert_eq!(api(code, "", None).best_message().as_deref(), expected);
+        }
+        // The reply's own texts first.
+        assert_eq!(
+            api("RequestLimitExceeded", "请求过于频繁", None)
+                .best_message()
+                .as_deref(),
+            Some("请求过于频繁")
+        );
+        assert_eq!(
+            api("InternalError", "", Some("db down"))
+                .best_message()
+                .as_deref(),
+            Some("db down")
+        );
+    }
+
+    #[test]
+    fn the_code_table_keeps_only_the_documented_texts() {
+        // Reference §4.1: the only codes whose texts the docs give, with those texts.
+        let documented = [
+            (
+                "SignatureVerifyFail",
+                Some("签名校验失败"),
+                Some("Signature Verify Fail"),
+            ),
+            ("InvalidParameterValue", Some("参数值错误"), None),
+            (
+                "InvalidParameterValue.Platform",
+                None,
+                Some("platform not exist"),
+            ),
+            (
+                "InvalidParameterValue.MaterialId",
+                Some("媒体不存在"),
+                Some("material not exist"),
+            ),
+            (
+                "InvalidParameterValue.ProjectId",
+                Some("项目不存在"),
+                Some("project not exist"),
+            ),
+            (
+                "InvalidParameterValue.UploadContext",
+                Some("非法上传上下文"),
+                Some("invalid upload context"),
+            ),
+            (
+                "InvalidParameterValue.Limit",
+                Some("参数错误，Limit 参数值超过限制"),
+                Some("Limit greate than max"),
+            ),
+            (
+                "OperationDenied.PermissionDeny",
+                Some("权限不足"),
+                Some("permission denied"),
+            ),
+            (
+                "ResourceNotFound",
+                Some("资源不存在"),
+                Some("resource not found"),
+            ),
+            (
+                "InternalError",
+                Some("服务器内部错误"),
+                Some("system error"),
+            ),
+        ];
+        for code in known_codes() {
+            let texts = (code.message_zh(), code.message_en());
+            let expected = documented
+                .iter()
+                .find(|(c, _, _)| *c == code.as_str())
+                .map_or((None, None), |(_, zh, en)| (*zh, *en));
+            assert_eq!(texts, expected, "{code}");
+        }
     }
 
     #[test]

@@ -239,12 +239,21 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
              request was not executed"
         }
     };
-    let mut facts = format!(
-        "Code `{}`: {} ({}); {retry}.",
-        c.code,
-        docs::escape(&c.english_message),
-        docs::escape(&c.message)
-    );
+    let quoted =
+        |text: &Option<String>| text.as_deref().map(|t| format!("\"{}\"", docs::escape(t)));
+    let texts = match (quoted(&c.english_message), quoted(&c.message)) {
+        (Some(en), Some(zh)) => format!("Documented messages: {en} and {zh}"),
+        (Some(en), None) => {
+            format!("Documented `EnglishMessage`: {en} (no Chinese `Message` is documented)")
+        }
+        (None, Some(zh)) => {
+            format!("Documented `Message`: {zh} (no `EnglishMessage` is documented)")
+        }
+        (None, None) => "Its messages are not documented: the description above is the SDK's, \
+                         not a text of the service"
+            .to_owned(),
+    };
+    let mut facts = format!("Code `{}`: {retry}. {texts}.", c.code);
     if c.ticket_invalid {
         facts.push_str(
             " The ticket is invalid: the client logs in again once and replays the call.",
@@ -252,6 +261,24 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
     }
     doc.push(facts);
     doc
+}
+
+/// The body of `message_zh`/`message_en`: the documented text of each code that has one.
+fn text_arms(api: &Api, text: fn(&ErrorCodeDef) -> &Option<String>) -> TokenStream {
+    let arms: Vec<_> = api
+        .codes
+        .iter()
+        .filter_map(|c| {
+            let v = ident(&c.variant);
+            let m = Literal::string(text(c).as_deref()?);
+            Some(quote!(Self::#v => Some(#m),))
+        })
+        .collect();
+    if arms.is_empty() {
+        quote!(None)
+    } else {
+        quote!(match self { #(#arms)* _ => None, })
+    }
 }
 
 /// `codes.rs`: the `ErrorCode` enum and its table.
@@ -305,16 +332,8 @@ pub fn codes_file(api: &Api) -> TokenStream {
         .filter(|c| c.ticket_invalid)
         .map(|c| ident(&c.variant))
         .collect();
-    let zh = api.codes.iter().map(|c| {
-        let v = ident(&c.variant);
-        let m = Literal::string(&c.message);
-        quote!(Self::#v => Some(#m),)
-    });
-    let en = api.codes.iter().map(|c| {
-        let v = ident(&c.variant);
-        let m = Literal::string(&c.english_message);
-        quote!(Self::#v => Some(#m),)
-    });
+    let zh = text_arms(api, |c| &c.message);
+    let en = text_arms(api, |c| &c.english_message);
     let ticket_match = if ticket.is_empty() {
         quote!(false)
     } else {
@@ -351,19 +370,15 @@ pub fn codes_file(api: &Api) -> TokenStream {
             pub fn is_ticket_invalid(&self) -> bool {
                 #ticket_match
             }
-            /// The documented Chinese `Message` of this code.
+            /// The Chinese `Message` the docs give for this code, or `None` where they give
+            /// none (most codes): the SDK never makes one up.
             pub fn message_zh(&self) -> Option<&'static str> {
-                match self {
-                    #(#zh)*
-                    Self::Unknown(_) => None,
-                }
+                #zh
             }
-            /// The documented `EnglishMessage` of this code.
+            /// The `EnglishMessage` the docs give for this code, or `None` where they give none
+            /// (most codes): the SDK never makes one up. The service may add a detail to it.
             pub fn message_en(&self) -> Option<&'static str> {
-                match self {
-                    #(#en)*
-                    Self::Unknown(_) => None,
-                }
+                #en
             }
         }
     }
