@@ -17,11 +17,11 @@
 //! # Backend: making signatures
 //!
 //! ```
-//! use std::time::Duration;
-//! use cme_sdk::Signer;
+//! use cme_sdk::{Signer, Validity};
 //!
 //! let signer = Signer::new("AKIDexampleSecretId", "your-secret-key");
-//! let signature = signer.login("my_platform", "user_001", Duration::from_secs(300));
+//! // Short-lived: valid for 5 minutes; a validity is 1 second to 90 days.
+//! let signature = signer.login("my_platform", "user_001", Validity::DEFAULT);
 //! // Hand `signature.expose_secret()` to the signed-in user's client.
 //! # assert!(!signature.expose_secret().is_empty());
 //! ```
@@ -108,7 +108,10 @@ pub use error::{
 };
 pub use options::{CallOptions, RetryPolicy};
 pub use raw::RawRequest;
-pub use signer::{Claims, SignAction, SignParams, Signature, Signer, Verifier, VerifyError};
+pub use signer::{
+    Claims, SignAction, SignParams, Signature, Signer, Validity, ValidityError, Verifier,
+    VerifyError,
+};
 
 // The generated code (`cargo run -p cme-codegen`) and its re-exports. It is formatted by the
 // generator (prettyplease); rustfmt must not rewrite it, or the freshness check fails.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use cme_emulator::{Emulator, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY};
 use cme_sdk::types::{Entity, EntityType, MaterialInfo, MaterialType, SearchScope, TaskStatus};
-use cme_sdk::{BoxError, Client, ErrorCode, Signature, SignatureSource, Signer};
+use cme_sdk::{BoxError, Client, ErrorCode, Signature, SignatureSource, Signer, Validity};
 
 /// The signed-in user of the story (a demo user of the emulator's fixture).
 const USER: &str = "user_alice";
@@ -31,16 +31,12 @@ impl Backend {
     /// `GET /cme/login-signature` of the app's backend.
     async fn login_signature(&self, user: &str) -> Result<Signature, BoxError> {
         self.signed.fetch_add(1, Ordering::Relaxed);
-        Ok(self
-            .signer
-            .login(&self.platform, user, Duration::from_secs(300)))
+        Ok(self.signer.login(&self.platform, user, Validity::DEFAULT))
     }
 
     /// `GET /cme/upload-signature`: the `VerifySign` of uploads and processing.
     async fn upload_signature(&self, user: &str) -> Result<String, Box<dyn Error>> {
-        let signature = self
-            .signer
-            .upload(&self.platform, user, Duration::from_secs(300));
+        let signature = self.signer.upload(&self.platform, user, Validity::DEFAULT);
         Ok(signature.expose_secret().to_owned())
     }
 }

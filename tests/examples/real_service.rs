@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use cme_sdk::types::{Entity, EntityType};
 use cme_sdk::{
-    BoxError, Client, SignatureSource, Signer, DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT,
+    BoxError, Client, SignatureSource, Signer, Validity, DEFAULT_API_ENDPOINT,
+    DEFAULT_LOGIN_ENDPOINT,
 };
 
 /// The required variables, in the order of the table above.
@@ -74,7 +75,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn Error>> {
     let signer = Signer::new(settings.secret_id, settings.secret_key);
     let (platform, user_id) = (settings.platform.clone(), settings.user_id.clone());
     let source = SignatureSource::from_fn(move || {
-        let signature = signer.login(&platform, &user_id, Duration::from_secs(300));
+        let signature = signer.login(&platform, &user_id, Validity::DEFAULT);
         async move { Ok::<_, BoxError>(signature) }
     });
 

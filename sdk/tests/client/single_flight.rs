@@ -4,7 +4,9 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use cme_sdk::{AuthError, CallOptions, Client, Error, ErrorKind, RetryPolicy, TimeoutKind};
+use cme_sdk::{
+    AuthError, CallOptions, Client, Error, ErrorKind, RetryPolicy, TimeoutKind, Validity,
+};
 use futures_util::future::join_all;
 
 use crate::support::*;
@@ -69,9 +71,8 @@ async fn a_slow_login_endpoint_gets_one_login_request() {
         .login_delay(Duration::from_millis(600))
         .start()
         .await;
-    let (source, asked) = scripted_source(|_| async {
-        Ok(signer().login(PLATFORM, "user_001", Duration::from_secs(300)))
-    });
+    let (source, asked) =
+        scripted_source(|_| async { Ok(signer().login(PLATFORM, "user_001", Validity::DEFAULT)) });
     let client = fake.client().signature_source(source).build().unwrap();
     // Bursts of callers that give up long before the login ends.
     for _ in 0..3 {

@@ -14,7 +14,7 @@ use axum::Router;
 use cme_sdk::validate::Validator;
 use cme_sdk::{
     Action, ActionMeta, Client, ClientBuilder, Paginated, RetryPolicy, SignAction, Signature,
-    SignatureSource, Signer, Validate, Verifier,
+    SignatureSource, Signer, Validate, Validity, Verifier,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -356,11 +356,7 @@ pub fn signer() -> Signer {
 /// A signature source that signs like the app's backend would.
 pub fn signing_source() -> SignatureSource {
     SignatureSource::from_fn(|| async {
-        Ok::<Signature, cme_sdk::BoxError>(signer().login(
-            PLATFORM,
-            "user_001",
-            Duration::from_secs(300),
-        ))
+        Ok::<Signature, cme_sdk::BoxError>(signer().login(PLATFORM, "user_001", Validity::DEFAULT))
     })
 }
 

@@ -13,6 +13,7 @@ use cme_sdk::material::{FinishUploadMaterialData, MaterialClient};
 use cme_sdk::types::{Entity, EntityType, MaterialInfo, MaterialType};
 use cme_sdk::{
     BoxError, Client, ClientBuilder, Error, ErrorCode, RetryPolicy, SignatureSource, Signer,
+    Validity,
 };
 
 pub use cme_emulator::{
@@ -133,7 +134,7 @@ impl Backend {
     /// An `Upload` signature (the `VerifySign` of uploads and processing).
     pub fn upload_signature(&self) -> String {
         self.signer
-            .upload(&self.platform, &self.user, Duration::from_secs(300))
+            .upload(&self.platform, &self.user, Validity::DEFAULT)
             .expose_secret()
             .to_owned()
     }
@@ -146,11 +147,10 @@ impl Backend {
             async move {
                 tokio::task::yield_now().await; // a round trip to the backend
                 backend.signed.fetch_add(1, Ordering::SeqCst);
-                let signature = backend.signer.login(
-                    &backend.platform,
-                    &backend.user,
-                    Duration::from_secs(300),
-                );
+                let signature =
+                    backend
+                        .signer
+                        .login(&backend.platform, &backend.user, Validity::DEFAULT);
                 Ok::<_, BoxError>(signature)
             }
         })
