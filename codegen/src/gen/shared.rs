@@ -263,6 +263,21 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
     doc
 }
 
+/// The body of a `bool` method true for the codes with `flag`.
+fn flag_match(api: &Api, flag: fn(&ErrorCodeDef) -> bool) -> TokenStream {
+    let codes: Vec<_> = api
+        .codes
+        .iter()
+        .filter(|c| flag(c))
+        .map(|c| ident(&c.variant))
+        .collect();
+    if codes.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Self::#codes)|*))
+    }
+}
+
 /// The body of `message_zh`/`message_en`: the documented text of each code that has one.
 fn text_arms(api: &Api, text: fn(&ErrorCodeDef) -> &Option<String>) -> TokenStream {
     let arms: Vec<_> = api
@@ -315,30 +330,10 @@ pub fn codes_file(api: &Api) -> TokenStream {
         .iter()
         .any(|c| c.retry == Retry::Never)
         .then(|| quote!(_ => crate::action::Retryability::Never,));
-    let not_executed: Vec<_> = api
-        .codes
-        .iter()
-        .filter(|c| c.not_executed)
-        .map(|c| ident(&c.variant))
-        .collect();
-    let not_executed_match = if not_executed.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#not_executed)|*))
-    };
-    let ticket: Vec<_> = api
-        .codes
-        .iter()
-        .filter(|c| c.ticket_invalid)
-        .map(|c| ident(&c.variant))
-        .collect();
+    let not_executed_match = flag_match(api, |c| c.not_executed);
+    let ticket_match = flag_match(api, |c| c.ticket_invalid);
     let zh = text_arms(api, |c| &c.message);
     let en = text_arms(api, |c| &c.english_message);
-    let ticket_match = if ticket.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#ticket)|*))
-    };
     quote! {
         //! The service's error codes, with their messages and how the SDK treats them.
         #enum_tokens

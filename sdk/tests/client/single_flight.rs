@@ -25,6 +25,14 @@ async fn burst(client: &Client, n: usize, options: &CallOptions) -> Vec<Result<P
         .collect()
 }
 
+/// A fake whose logins take `delay`.
+async fn slow_login(delay: Duration) -> Fake {
+    Fake::builder(|_| Reply::ok(serde_json::json!({"Note": "ok"})))
+        .login_delay(delay)
+        .start()
+        .await
+}
+
 fn timeout(limit: Duration) -> CallOptions {
     CallOptions::new().timeout(limit)
 }
@@ -67,10 +75,7 @@ async fn a_hanging_source_is_asked_once_by_a_thousand_callers_with_short_timeout
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_login_endpoint_gets_one_login_request() {
-    let fake = Fake::builder(|_| Reply::ok(serde_json::json!({"Note": "ok"})))
-        .login_delay(Duration::from_millis(600))
-        .start()
-        .await;
+    let fake = slow_login(Duration::from_millis(600)).await;
     let (source, asked) =
         scripted_source(|_| async { Ok(signer().login(PLATFORM, "user_001", Validity::DEFAULT)) });
     let client = fake.client().signature_source(source).build().unwrap();
@@ -90,10 +95,7 @@ async fn a_slow_login_endpoint_gets_one_login_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_fifty_of_fifty_one_callers_mid_login_does_not_restart_it() {
-    let fake = Fake::builder(|_| Reply::ok(serde_json::json!({"Note": "ok"})))
-        .login_delay(Duration::from_millis(300))
-        .start()
-        .await;
+    let fake = slow_login(Duration::from_millis(300)).await;
     let client = fake.client().build().unwrap();
     let mut calls: Vec<_> = (0..51)
         .map(|_| {
