@@ -19,6 +19,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use crate::auth::Ticket;
 use crate::error::{Error, Operation};
@@ -177,13 +178,18 @@ impl TicketCache {
             policy: policy.clone(),
             sender: Some(sender),
         };
-        tokio::spawn(async move {
-            let result = AssertUnwindSafe(login)
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| Err(Error::login_panicked(panic.as_ref())));
-            pilot.land(result);
-        });
+        // The flight's logs stay under the call that launched it, as if it ran inline.
+        let span = tracing::Span::current();
+        tokio::spawn(
+            async move {
+                let result = AssertUnwindSafe(login)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(Error::login_panicked(panic.as_ref())));
+                pilot.land(result);
+            }
+            .instrument(span),
+        );
         done
     }
 }
