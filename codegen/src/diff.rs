@@ -304,10 +304,14 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 what: "added".into(),
                 breaking: false,
             }),
-            Some(o) if o.retry != n.retry || o.ticket_invalid != n.ticket_invalid => {
+            Some(o)
+                if o.retry != n.retry
+                    || o.ticket_invalid != n.ticket_invalid
+                    || o.not_executed != n.not_executed =>
+            {
                 out.push(Change {
                     subject: format!("error code {}", n.code),
-                    what: "retry or ticket handling changed".into(),
+                    what: "retry, ticket or not-executed handling changed".into(),
                     breaking: false,
                 })
             }

@@ -181,16 +181,18 @@ pub struct ErrorCodeDef {
     pub code: String,
     /// Rust variant.
     pub variant: String,
-    /// Chinese message.
-    pub message: String,
-    /// English message.
-    pub english_message: String,
+    /// The documented Chinese `Message`, if the docs give one.
+    pub message: Option<String>,
+    /// The documented `EnglishMessage`, if the docs give one.
+    pub english_message: Option<String>,
     /// Description.
     pub doc: Doc,
     /// Retry class.
     pub retry: Retry,
     /// The ticket is invalid.
     pub ticket_invalid: bool,
+    /// The service guarantees that a request answered with this code was not executed.
+    pub not_executed: bool,
 }
 
 /// How a list action pages.

@@ -111,13 +111,19 @@ pub enum RawRetry {
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RawErrorCode {
     pub code: String,
-    pub message: String,
-    pub english_message: String,
+    /// The documented Chinese `Message`; absent where the docs give none.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The documented `EnglishMessage`; absent where the docs give none.
+    #[serde(default)]
+    pub english_message: Option<String>,
     pub doc: RawDoc,
     #[serde(default)]
     pub retry: RawRetry,
     #[serde(default)]
     pub ticket_invalid: bool,
+    #[serde(default)]
+    pub not_executed: bool,
 }
 
 /// The service endpoints.

@@ -466,6 +466,23 @@ impl Checker {
                         "the code does not map to a Rust variant ({variant:?})"
                     )));
                 }
+                if c.retry == RawRetry::Always && !c.not_executed {
+                    self.errors.push(cat.error(
+                        "Retry: Always needs NotExecuted: true (a request that is not idempotent \
+                         is sent again only when the service guarantees it was not executed); \
+                         use Retry: IfIdempotent",
+                    ));
+                }
+                for (key, text) in [
+                    ("Message", &c.message),
+                    ("EnglishMessage", &c.english_message),
+                ] {
+                    if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                        self.errors.push(cat.error(format!(
+                            "{key} is empty; leave it out where the docs give no text"
+                        )));
+                    }
+                }
                 if c.code == SUCCESS {
                     self.errors
                         .push(cat.error("`Success` is not an error code"));
@@ -488,6 +505,7 @@ impl Checker {
                         RawRetry::Always => Retry::Always,
                     },
                     ticket_invalid: c.ticket_invalid,
+                    not_executed: c.not_executed,
                 }
             })
             .collect()
@@ -751,14 +769,43 @@ impl Checker {
                     .check_object(data, &action.data)
                     .map_err(|e| e.under("Reply.Data")),
             }
-        } else if api.codes.iter().any(|c| c.code == code) {
-            Ok(())
+        } else if let Some(row) = api.codes.iter().find(|c| c.code == code) {
+            check_example_texts(obj, row)
         } else {
             Err(format!(
                 "Reply: Code {code:?} is not in the ErrorCodes table"
             ))
         }
     }
+}
+
+/// The texts of an example's error reply (taken from the docs) against the code's row: its
+/// `Message` is the row's documented one, and its `EnglishMessage` starts with the row's (the
+/// service may add a detail, e.g. `resource not found : no face index`).
+fn check_example_texts(
+    reply: &serde_json::Map<String, Json>,
+    row: &ErrorCodeDef,
+) -> Result<(), String> {
+    let text = |key: &str| reply.get(key).and_then(Json::as_str);
+    if let Some(message) = text("Message") {
+        if row.message.as_deref() != Some(message) {
+            return Err(format!(
+                "Reply: Message {message:?} is not the documented Message of {} in the \
+                 ErrorCodes table ({:?})",
+                row.code, row.message
+            ));
+        }
+    }
+    if let (Some(english), Some(documented)) = (text("EnglishMessage"), &row.english_message) {
+        if !english.starts_with(documented.as_str()) {
+            return Err(format!(
+                "Reply: EnglishMessage {english:?} does not start with the documented \
+                 EnglishMessage of {} in the ErrorCodes table ({documented:?})",
+                row.code
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A mismatch between example data and the declared fields: where, and what.

@@ -84,7 +84,7 @@ Enums:
       - {Value: FICTION, Doc: "Fiction."}
       - {Value: DRAMA, Doc: "Drama."}
 ErrorCodes:
-  - {Code: InvalidParameter, Message: 参数错误, EnglishMessage: invalid parameter, Doc: "Bad parameter."}
+  - {Code: InvalidParameter, Message: 参数错误, EnglishMessage: invalid parameter, Doc: "Bad parameter.", NotExecuted: true}
   - {Code: ResourceNotFound, Message: 资源不存在, EnglishMessage: not found, Doc: "No such book."}
 "#;
 
@@ -179,6 +179,11 @@ fn expected() -> Vec<Change> {
         change("enum OwnerType", "value \"ROBOT\" added", false),
         change("enum Genre", "value \"DRAMA\" added", false),
         change("enum Genre", "value \"POETRY\" removed", true),
+        change(
+            "error code InvalidParameter",
+            "retry, ticket or not-executed handling changed",
+            false,
+        ),
         change("error code ResourceNotFound", "added", false),
     ]
 }
@@ -196,6 +201,7 @@ const EXPECTED_LINES: &[&str] = &[
     "enum OwnerType: value \"ROBOT\" added",
     "enum Genre: value \"DRAMA\" added",
     "enum Genre: value \"POETRY\" removed [breaking]",
+    "error code InvalidParameter: retry, ticket or not-executed handling changed",
     "error code ResourceNotFound: added",
 ];
 
@@ -239,6 +245,7 @@ fn the_reverse_diff_mirrors_it() {
             "enum OwnerType: value \"ROBOT\" removed [breaking]",
             "enum Genre: value \"POETRY\" added",
             "enum Genre: value \"DRAMA\" removed [breaking]",
+            "error code InvalidParameter: retry, ticket or not-executed handling changed",
             "error code ResourceNotFound: removed [breaking]",
         ]
     );
@@ -307,7 +314,7 @@ fn binary_diff_prints_the_changes_and_a_summary() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let mut expected: Vec<String> = EXPECTED_LINES.iter().map(|l| l.to_string()).collect();
-    expected.push("13 changes, 6 breaking".into());
+    expected.push("14 changes, 6 breaking".into());
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
 
     // Relative paths are relative to --root; NEW defaults to `api-spec` under the root.

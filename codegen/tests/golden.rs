@@ -146,6 +146,7 @@ fn the_mini_spec_covers_every_feature() {
         (codes, "crate::action::Retryability::Always"),
         (codes, "crate::action::Retryability::IfIdempotent"),
         (codes, "matches!(self, Self::AuthFailureTicketInvalid)"),
+        (codes, "matches!(self, Self::RequestLimitExceeded)"),
     ];
     for (text, needle) in expected {
         assert!(

@@ -233,6 +233,11 @@ const CASES: &[Case] = &[
         edits: &[("common.yaml", "Retry: IfIdempotent}\n", "Retry: IfIdempotent}\n  - {Code: Internal.Error, Message: x, EnglishMessage: x, Doc: x}\n")],
         expect: &[("common.yaml: error code Internal.Error", &["two codes map to the variant InternalError"])],
     },
+    Case {
+        name: "a code retried always without the service's guarantee that it did not run",
+        edits: &[("common.yaml", "Retry: IfIdempotent}\n", "Retry: Always}\n")],
+        expect: &[("common.yaml: error code InternalError", &["Retry: Always needs NotExecuted: true", "Retry: IfIdempotent"])],
+    },
     // ---- names that are not Rust identifiers
     Case {
         name: "a wire name that cannot become an identifier",
@@ -501,6 +506,24 @@ const CASES: &[Case] = &[
         name: "a reply example with an unknown Code",
         edits: &[("Book.yaml", "Reply: {Code: InvalidParameter,", "Reply: {Code: InvalidParam,")],
         expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["Reply: Code \"InvalidParam\" is not in the ErrorCodes table"])],
+    },
+    Case {
+        name: "a reply example with a Message the table does not document",
+        edits: &[("Book.yaml", "Reply: {Code: InvalidParameter, Message: 参数错误,", "Reply: {Code: InvalidParameter, Message: 参数有误,")],
+        expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["Reply: Message \"参数有误\" is not the documented Message of InvalidParameter", "\"参数错误\""])],
+    },
+    Case {
+        name: "a reply example with another EnglishMessage than the table's",
+        edits: &[("Book.yaml", "EnglishMessage: invalid parameter}", "EnglishMessage: bad parameter}")],
+        expect: &[("Book.yaml: action ListBooks: example \"Bad limit\"", &["EnglishMessage \"bad parameter\" does not start with the documented EnglishMessage of InvalidParameter"])],
+    },
+    Case {
+        name: "an empty documented message",
+        edits: &[("common.yaml", "{Code: InvalidParameter, Message: 参数错误,", "{Code: InvalidParameter, Message: \"\",")],
+        expect: &[
+            ("common.yaml: error code InvalidParameter", &["Message is empty; leave it out where the docs give no text"]),
+            ("Book.yaml: action ListBooks: example \"Bad limit\"", &["is not the documented Message of InvalidParameter"]),
+        ],
     },
     Case {
         name: "a reply example with an unknown Data field",

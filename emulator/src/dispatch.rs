@@ -43,34 +43,55 @@ impl Context {
     }
 }
 
+/// Starts every text the emulator writes itself: where the docs give no text for a code, or a
+/// detail does not start with the documented text, the emulator never passes its own words off
+/// as the service's.
+pub const AUTHORED_PREFIX: &str = "cme-emulator: ";
+
 /// A refused request: the error envelope to send (`Code`, `Message`, `EnglishMessage`).
+///
+/// The texts are the ones the docs give for the code (`ErrorCode::message_zh`/`message_en`).
+/// Where the docs give none, or a detail replaces the documented `EnglishMessage` with something
+/// else, the text is the emulator's own and starts with [`AUTHORED_PREFIX`]; a code without a
+/// documented Chinese `Message` gets the `EnglishMessage` as its `Message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     code: ErrorCode,
-    message: String,
     english_message: String,
     before_action: bool,
 }
 
 impl Failure {
-    /// A failure with the code's documented messages.
+    /// A failure with the code's documented texts, or a marked text naming the code where the
+    /// docs give none.
     pub fn new(code: ErrorCode) -> Self {
-        let message = code.message_zh().unwrap_or("错误").to_owned();
         let english_message = code
             .message_en()
-            .map_or_else(|| code.as_str().to_owned(), str::to_owned);
+            .map_or_else(|| authored(code.as_str()), str::to_owned);
         Self {
             code,
-            message,
             english_message,
             before_action: false,
         }
     }
 
-    /// Replaces the English message with a precise detail (the service does this too, e.g.
-    /// `starttime bigger than endtime`).
+    /// Replaces the English message with a precise detail, as the service does (e.g.
+    /// `resource not found : no face index`, `starttime bigger than endtime`). A detail that
+    /// starts with the code's documented `EnglishMessage` is sent as it is; any other is marked
+    /// with [`AUTHORED_PREFIX`].
     pub fn detail(mut self, english: impl Into<String>) -> Self {
-        self.english_message = english.into();
+        let english = english.into();
+        self.english_message = match self.code.message_en() {
+            Some(documented) if english.starts_with(documented) => english,
+            _ => authored(&english),
+        };
+        self
+    }
+
+    /// Replaces the English message with a detail the docs show for this code (quoted from one
+    /// of their example replies, e.g. `starttime bigger than endtime`), sent as it is.
+    pub fn documented_detail(mut self, english: &'static str) -> Self {
+        self.english_message = english.to_owned();
         self
     }
 
@@ -148,9 +169,10 @@ impl Failure {
         &self.code
     }
 
-    /// The Chinese `Message`.
+    /// The Chinese `Message`: the documented one, else the `EnglishMessage` (the emulator
+    /// writes no Chinese of its own).
     pub fn message(&self) -> &str {
-        &self.message
+        self.code.message_zh().unwrap_or(&self.english_message)
     }
 
     /// The `EnglishMessage`.
@@ -171,6 +193,11 @@ impl std::fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// `text`, marked as written by the emulator.
+fn authored(text: &str) -> String {
+    format!("{AUTHORED_PREFIX}{text}")
+}
 
 /// Decodes `body` into the request `R` (an empty body is `{}`), validates it strictly (unknown
 /// enum values are violations), runs `f`, and encodes its `Data`; a `Data` with no fields gives
@@ -289,15 +316,43 @@ mod tests {
     }
 
     #[test]
-    fn failures_carry_documented_messages() {
+    fn failures_carry_documented_messages_and_mark_the_emulators_own() {
         let f = Failure::new(ErrorCode::OperationDeniedPermissionDeny);
         assert_eq!(
             (f.message(), f.english_message()),
             ("权限不足", "permission denied")
         );
+        let detailed = f.clone().detail("permission denied: not yours");
+        assert_eq!(detailed.english_message(), "permission denied: not yours");
         let f = f.detail("not yours");
-        assert_eq!(f.english_message(), "not yours");
+        assert_eq!(
+            (f.message(), f.english_message()),
+            ("权限不足", "cme-emulator: not yours")
+        );
         assert!(f.reached_action());
+        // No documented text at all: the emulator's own, in both fields.
+        let f = Failure::new(ErrorCode::RequestLimitExceeded);
+        assert_eq!(
+            (f.message(), f.english_message()),
+            (
+                "cme-emulator: RequestLimitExceeded",
+                "cme-emulator: RequestLimitExceeded"
+            )
+        );
+        let f = Failure::new(ErrorCode::InvalidParameterValueClassExist).detail("class exists: a");
+        assert_eq!(f.message(), "cme-emulator: class exists: a");
+        // Only an English text documented.
+        let f = Failure::new(ErrorCode::InvalidParameterValuePlatform);
+        assert_eq!(
+            (f.message(), f.english_message()),
+            ("platform not exist", "platform not exist")
+        );
+        // Only a Chinese text documented: the detail is the emulator's.
+        let f = Failure::new(ErrorCode::InvalidParameterValue).detail("Limit: 31 > 30");
+        assert_eq!(
+            (f.message(), f.english_message()),
+            ("参数值错误", "cme-emulator: Limit: 31 > 30")
+        );
         assert_eq!(
             Failure::unknown_action("A", "B").code(),
             &ErrorCode::InvalidAction

@@ -81,7 +81,10 @@
 //!   `MissingParameter`, a broken constraint `InvalidParameterValue` (`.Limit` for `Limit`), an
 //!   unknown action `InvalidAction`, an oversized body `RequestSizeLimitExceeded`, a missing,
 //!   unknown or expired ticket `AuthFailure.SessionInvalid`; `EnglishMessage` names the field and
-//!   the problem. A refused request changes nothing.
+//!   the problem. `Message` and `EnglishMessage` are the texts the docs give for the code; where
+//!   they give none, or the emulator adds a detail of its own, the text starts with
+//!   `cme-emulator: ` ([`dispatch::AUTHORED_PREFIX`]), so it is never taken for the service's.
+//!   A refused request changes nothing.
 //!
 //! # Fixtures
 //!

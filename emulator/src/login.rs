@@ -7,6 +7,7 @@ use cme_sdk::{ErrorCode, SignAction, Verifier, VerifyError};
 use serde_json::{json, Value};
 
 use crate::config::LoginShape;
+use crate::dispatch::Failure;
 use crate::state::Store;
 use crate::tickets::Tickets;
 use crate::{ids, time};
@@ -87,10 +88,13 @@ pub(crate) fn exchange(
             }),
         },
         Err(refusal) => match shape {
-            LoginShape::Current => json!({"Response": {
-                "Error": {"Code": refusal.code.as_str(), "Message": refusal.english},
-                "RequestId": request_id,
-            }}),
+            LoginShape::Current => {
+                let failure = Failure::new(refusal.code).detail(refusal.english);
+                json!({"Response": {
+                    "Error": {"Code": failure.code().as_str(), "Message": failure.english_message()},
+                    "RequestId": request_id,
+                }})
+            }
             LoginShape::Legacy => {
                 let code = match refusal.code {
                     ErrorCode::InvalidParameterValuePlatform | ErrorCode::MissingParameter => {
@@ -98,10 +102,11 @@ pub(crate) fn exchange(
                     }
                     _ => ErrorCode::SignatureVerifyFail,
                 };
+                let failure = Failure::new(code).detail(refusal.english);
                 json!({
-                    "Code": code.as_str(),
-                    "Message": code.message_zh().unwrap_or("错误"),
-                    "EnglishMessage": refusal.english,
+                    "Code": failure.code().as_str(),
+                    "Message": failure.message(),
+                    "EnglishMessage": failure.english_message(),
                 })
             }
         },

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::connect_info::Connected;
@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::serve::IncomingStream;
 use axum::Router;
 use bytes::{Bytes, BytesMut};
-use cme_sdk::{ErrorCode, Signer, Verifier};
+use cme_sdk::{ErrorCode, Signer, Validity, Verifier};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -534,7 +534,7 @@ impl RunningEmulator {
     /// A `Login` signature for `user_id` on the configured platform, valid for five minutes.
     pub fn login_signature(&self, user_id: &str) -> String {
         self.signer
-            .login(&self.platform, user_id, Duration::from_secs(300))
+            .login(&self.platform, user_id, Validity::DEFAULT)
             .expose_secret()
             .to_owned()
     }
@@ -543,7 +543,7 @@ impl RunningEmulator {
     /// (the `VerifySign` of `CreateUploadMaterial`).
     pub fn upload_signature(&self, user_id: &str) -> String {
         self.signer
-            .upload(&self.platform, user_id, Duration::from_secs(300))
+            .upload(&self.platform, user_id, Validity::DEFAULT)
             .expose_secret()
             .to_owned()
     }

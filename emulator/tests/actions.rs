@@ -1527,12 +1527,10 @@ async fn fixtures_with_several_platforms_and_a_custom_key() {
     )
     .await;
     let signer = cme_sdk::Signer::new("AKIDmine", "my-key");
+    let minute = cme_sdk::Validity::from_secs(60).expect("a valid validity");
     let login = |platform: &str, user: &str| {
-        h.emu.login_url(
-            signer
-                .login(platform, user, Duration::from_secs(60))
-                .expose_secret(),
-        )
+        h.emu
+            .login_url(signer.login(platform, user, minute).expose_secret())
     };
     let a = h.get_json(&login("studio_a", "ann")).await;
     assert_eq!(a["Response"]["AppId"], 1_250_000_000);
@@ -1549,10 +1547,8 @@ async fn fixtures_with_several_platforms_and_a_custom_key() {
     let demo = cme_sdk::Signer::new(cme_emulator::DEMO_SECRET_ID, cme_emulator::DEMO_SECRET_KEY);
     let refused = h
         .get_json(
-            &h.emu.login_url(
-                demo.login("studio_a", "ann", Duration::from_secs(60))
-                    .expose_secret(),
-            ),
+            &h.emu
+                .login_url(demo.login("studio_a", "ann", minute).expose_secret()),
         )
         .await;
     assert_eq!(

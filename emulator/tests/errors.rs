@@ -149,7 +149,9 @@ async fn login_legacy_shape() {
         )))
         .await;
     assert_eq!(expired["Code"], "SignatureVerifyFail");
-    assert_eq!(expired["EnglishMessage"], "signature expired");
+    assert_eq!(expired["Message"], "签名校验失败");
+    // The docs give "Signature Verify Fail"; a detail of the emulator's own says so.
+    assert_eq!(expired["EnglishMessage"], "cme-emulator: signature expired");
     let platform = h
         .get_json(&h.emu.login_url(&sign(
             &demo,
@@ -157,6 +159,9 @@ async fn login_legacy_shape() {
         )))
         .await;
     assert_eq!(platform["Code"], "InvalidParameterValue.Platform");
+    // Only the English text is documented; the emulator writes no Chinese of its own.
+    assert_eq!(platform["EnglishMessage"], "platform not exist");
+    assert_eq!(platform["Message"], "platform not exist");
     h.emu.shutdown().await;
 }
 

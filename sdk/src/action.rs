@@ -163,9 +163,12 @@ pub trait Paginated: Action {
 pub enum Retryability {
     /// Never: the request was understood and refused.
     Never,
-    /// Only for idempotent actions: the service may have done part of the work.
+    /// Only for idempotent actions: the failure is transient, but the service may have run the
+    /// request (internal errors, throttling).
     IfIdempotent,
-    /// Always: the service refused before doing anything (throttling).
+    /// Always, even for actions that are not idempotent: the service guarantees the request was
+    /// not executed ([`ErrorCode::not_executed`](crate::ErrorCode::not_executed)). No documented
+    /// code does.
     Always,
 }
 

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::{SignatureSource, Ticket, TicketCache};
+use crate::auth::{SignatureSource, Ticket};
 use crate::client::{Client, Defaults, Inner, DEFAULT_USER_AGENT};
 use crate::error::Error;
 use crate::generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
 use crate::identity::{Identity, Known};
 use crate::options::RetryPolicy;
 use crate::signer::Signature;
+use crate::ticket_cache::TicketCache;
 use crate::transport;
 
 /// Configures a [`Client`]; see [`Client::builder`].

@@ -1,6 +1,7 @@
 //! The client and the one non-generic call path that every action goes through.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use reqwest::Url;
 use tracing::{field, Instrument};
 
 use crate::action::{Action, ActionMeta, Supplied, Wants};
-use crate::auth::{SignatureSource, Ticket, TicketCache};
+use crate::auth::{SignatureSource, Ticket};
 use crate::builder::ClientBuilder;
 use crate::envelope::{self, Payload};
 use crate::error::{AuthError, Error, Operation};
@@ -20,6 +21,7 @@ use crate::options::{CallOptions, RetryPolicy};
 use crate::raw::RawRequest;
 use crate::retry::{Budget, Retrier};
 use crate::signer::SignAction;
+use crate::ticket_cache::TicketCache;
 use crate::transport;
 use crate::validate::Validator;
 
@@ -31,7 +33,10 @@ pub const DEFAULT_USER_AGENT: &str = concat!("cme-sdk-rust/", env!("CARGO_PKG_VE
 ///
 /// Built with [`Client::builder`]. It logs in lazily on the first call, caches the ticket, and
 /// when the service says the ticket is invalid, logs in again once for all concurrent callers
-/// and replays the call.
+/// and replays the call. The login runs on its own, within the client's time limits: a caller
+/// that times out or is dropped does not cancel or restart it, and its outcome (ticket, error or
+/// timeout) is handed to every caller waiting for it. After a failed login the client waits
+/// (see [`RetryPolicy`]) before asking the signature source again.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -83,17 +88,29 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Logs in now (with a fresh signature from the source) and caches the new ticket. Calls log
-    /// in by themselves when needed; this is for checking credentials early.
+    /// Logs in now (with a fresh signature from the source) and caches the new ticket, or joins
+    /// the login in progress. Calls log in by themselves when needed; this is for checking
+    /// credentials early. It does not wait out the backoff after a failed login.
     pub async fn login(&self) -> Result<LoginData, Error> {
-        let operation = Operation::Login;
         let defaults = &self.inner.defaults;
-        let budget = Budget::new(defaults.timeout, defaults.attempt_timeout);
-        let login = self.inner.tickets.refresh(|| async {
-            let data = self.exchange(operation, budget, &defaults.retry).await?;
-            Ok((Ticket::new(data.authorization.clone()), data))
-        });
-        budget.within(operation, login).await
+        self.inner
+            .tickets
+            .refresh(&defaults.retry, || self.login_flight())
+            .await
+    }
+
+    /// The login the ticket cache runs as a task of its own when a ticket is needed, bounded by
+    /// the client's default time limits and retry policy (never by the call that needed it).
+    fn login_flight(&self) -> impl Future<Output = Result<LoginData, Error>> + Send + 'static {
+        let client = self.clone();
+        async move {
+            let defaults = &client.inner.defaults;
+            let budget = Budget::new(defaults.timeout, defaults.attempt_timeout);
+            budget
+                .within(Operation::Login, client.exchange(budget, &defaults.retry))
+                .await
+                .map_err(Error::at_login)
+        }
     }
 
     /// The cached ticket, if the client has one (for example to hand it to a Web page).
@@ -191,22 +208,22 @@ impl Client {
         Ok(supplied)
     }
 
-    /// Logs in unless the client holds a ticket already.
+    /// Logs in unless the client holds a ticket already (joining a login in progress); waits
+    /// within the call's budget.
     async fn ensure_ticket(
         &self,
         operation: Operation,
         options: &CallOptions,
     ) -> Result<(), Error> {
         let defaults = &self.inner.defaults;
-        let retry = options.retry.as_ref().unwrap_or(&defaults.retry);
         let budget = Budget::new(
             options.timeout.unwrap_or(defaults.timeout),
             options.attempt_timeout.unwrap_or(defaults.attempt_timeout),
         );
-        let ticket = self.inner.tickets.get(None, operation, || async {
-            let data = Box::pin(self.exchange(operation, budget, retry)).await?;
-            Ok(Ticket::new(data.authorization))
-        });
+        let ticket = self
+            .inner
+            .tickets
+            .get(None, operation, &defaults.retry, || self.login_flight());
         budget.within(operation, ticket).await.map(|_| ())
     }
 
@@ -303,12 +320,10 @@ impl Client {
         let mut stale = None;
         let mut logged_in_again = false;
         loop {
-            let ticket = self.inner.tickets.get(stale, operation, || async {
-                // Boxed: the login is rare, and its large state would otherwise be inlined into
-                // (and copied with) every call's future.
-                let data = Box::pin(self.exchange(operation, budget, retry)).await?;
-                Ok(Ticket::new(data.authorization))
-            });
+            let ticket = self
+                .inner
+                .tickets
+                .get(stale, operation, &defaults.retry, || self.login_flight());
             let (ticket, generation) = budget.within(operation, ticket).await?;
 
             let attempt = retrier.sending();

@@ -13,15 +13,11 @@ use crate::validate::ValidationError;
 /// A boxed error, as returned by a signature callback.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// Whether an HTTP status calls for a retry, whatever the body says. 429 refuses the request
-/// before it runs; a 502, 503 or 504 may come from a gateway after the service ran it, so those
-/// are retried only for idempotent actions.
+/// Whether an HTTP status calls for a retry, whatever the body says: 429 (throttled) and a
+/// gateway's 502, 503 or 504 are transient, but any of them may come after the service ran the
+/// request (nothing documents otherwise), so they are retried only for idempotent actions.
 fn status_retryable(status: u16, operation: Operation) -> bool {
-    match status {
-        429 => true,
-        502..=504 => operation.idempotent(),
-        _ => false,
-    }
+    matches!(status, 429 | 502..=504) && operation.idempotent()
 }
 
 /// A failed call. `Display` names the action and, for errors of the service, its code and
@@ -143,8 +139,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// The most useful message: the English one and the Chinese one in parentheses when both are
-    /// known, otherwise whichever is; falls back to the spec's table.
+    /// The most useful message: the English one and the Chinese one in parentheses when the
+    /// reply has both, otherwise whichever it has. When the reply has none, the texts the docs
+    /// give for the code ([`ErrorCode::message_en`], [`ErrorCode::message_zh`]); never a text
+    /// the service is not documented to send (most codes have none: `None`).
     pub fn best_message(&self) -> Option<String> {
         let en = self
             .english_message
@@ -188,6 +186,9 @@ pub enum AuthError {
     SignatureSource,
     /// The ticket was refused (or there is none) and no signature source is configured.
     NoSignatureSource,
+    /// The login was dropped before it ended (the runtime it ran on shut down); the next call
+    /// logs in again.
+    LoginAbandoned,
 }
 
 impl fmt::Display for AuthError {
@@ -200,6 +201,9 @@ impl fmt::Display for AuthError {
             AuthError::SignatureSource => f.write_str("the signature source failed"),
             AuthError::NoSignatureSource => {
                 f.write_str("a login is needed but no signature source is configured")
+            }
+            AuthError::LoginAbandoned => {
+                f.write_str("the login was dropped before it ended (its runtime shut down)")
             }
         }
     }
@@ -344,6 +348,21 @@ impl Error {
         err
     }
 
+    /// The login panicked; the only code of the user's it runs is the signature source.
+    pub(crate) fn login_panicked(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        Self::signature_source(Operation::Login, format!("panicked: {what}").into())
+    }
+
+    /// The login was dropped before it ended.
+    pub(crate) fn login_abandoned(operation: Operation) -> Self {
+        Self::auth(operation, AuthError::LoginAbandoned)
+    }
+
     pub(crate) fn timeout(operation: Operation, kind: TimeoutKind) -> Self {
         let retryable = match kind {
             TimeoutKind::Connect => true,
@@ -428,6 +447,12 @@ impl Error {
         self
     }
 
+    /// Records how long to wait before trying again (the rest of the login backoff).
+    pub(crate) fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.0.retry_after = Some(delay);
+        self
+    }
+
     /// Records how many requests the call sent.
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.0.attempts = attempts;
@@ -476,8 +501,11 @@ impl Error {
         }
     }
 
-    /// Whether trying again may succeed and is safe: connection failures before sending, HTTP
-    /// 429, retryable codes, and (for idempotent actions) 502/503/504, timeouts and resets.
+    /// Whether trying again may succeed and is safe: a connection that failed before the request
+    /// was sent, a code the service guarantees was not executed
+    /// ([`Retryability::Always`]), and, for idempotent actions only, HTTP 429 and 502/503/504,
+    /// codes marked [`Retryability::IfIdempotent`] (internal errors, throttling), timeouts and
+    /// resets.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
     }
@@ -515,7 +543,9 @@ impl Error {
         }
     }
 
-    /// The delay the server asked for with `Retry-After`.
+    /// How long to wait before trying again: the delay the server asked for with
+    /// `Retry-After`, or, for a login failure handed to a call while the client backs off before
+    /// logging in again, the rest of that backoff.
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
     }
@@ -610,4 +640,165 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
         next = e.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::WireEnum as _;
+
+    fn known_codes() -> impl Iterator<Item = ErrorCode> {
+        ErrorCode::VALUES.iter().map(|code| ErrorCode::from(*code))
+    }
+
+    fn retried(code: &str, idempotent: bool, status: u16) -> bool {
+        let meta = ActionMeta::new("Test", "Action", idempotent);
+        let api = ApiError {
+            code: ErrorCode::from(code),
+            message: String::new(),
+            english_message: None,
+            http_status: status,
+            request_id: None,
+        };
+        Error::from_api(Operation::Action(meta), api, None).is_retryable()
+    }
+
+    #[test]
+    fn internal_error_class_codes_are_retried_for_idempotent_actions_only() {
+        let class: Vec<_> = known_codes()
+            .filter(|c| c.as_str().split('.').next() == Some("InternalError"))
+            .collect();
+        assert!(class.len() >= 2, "{class:?}");
+        for code in class
+            .iter()
+            .map(ErrorCode::as_str)
+            .chain(["InternalError.New"])
+        {
+            assert!(retried(code, true, 200), "{code}");
+            assert!(!retried(code, false, 200), "{code}");
+        }
+    }
+
+    #[test]
+    fn only_codes_guaranteed_not_executed_are_retried_for_any_action() {
+        for code in known_codes() {
+            let always = code.retry() == Retryability::Always;
+            assert!(!always || code.not_executed(), "{code}");
+            assert_eq!(retried(code.as_str(), false, 200), always, "{code}");
+        }
+        // An unknown code of a class is retried like the class, for idempotent actions only.
+        assert!(retried("RequestLimitExceeded.New", true, 200));
+        assert!(!retried("RequestLimitExceeded.New", false, 200));
+        assert!(!retried("InvalidParameterValue.New", true, 200));
+        assert!(!retried("NoClass", true, 200));
+    }
+
+    fn api(code: &str, message: &str, english: Option<&str>) -> ApiError {
+        ApiError {
+            code: ErrorCode::from(code),
+            message: message.to_owned(),
+            english_message: english.map(str::to_owned),
+            http_status: 200,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn best_message_never_presents_an_undocumented_text_as_the_services() {
+        // Nothing in the reply, nothing documented: no message at all.
+        for code in ["RequestLimitExceeded", "AuthFailure.SessionInvalid", "Nope"] {
+            assert_eq!(api(code, "", None).best_message(), None, "{code}");
+            assert_eq!(api(code, " ", Some("")).to_string(), code);
+        }
+        // Nothing in the reply: the documented texts, as far as they go.
+        let documented = [
+            ("InternalError", Some("system error (服务器内部错误)")),
+            ("InvalidParameterValue", Some("参数值错误")),
+            ("InvalidParameterValue.Platform", Some("platform not exist")),
+        ];
+        for (code, expected) in documented {
+            assert_eq!(api(code, "", None).best_message().as_deref(), expected);
+        }
+        // The reply's own texts first.
+        assert_eq!(
+            api("RequestLimitExceeded", "请求过于频繁", None)
+                .best_message()
+                .as_deref(),
+            Some("请求过于频繁")
+        );
+        assert_eq!(
+            api("InternalError", "", Some("db down"))
+                .best_message()
+                .as_deref(),
+            Some("db down")
+        );
+    }
+
+    #[test]
+    fn the_code_table_keeps_only_the_documented_texts() {
+        // Reference §4.1: the only codes whose texts the docs give, with those texts.
+        let documented = [
+            (
+                "SignatureVerifyFail",
+                Some("签名校验失败"),
+                Some("Signature Verify Fail"),
+            ),
+            ("InvalidParameterValue", Some("参数值错误"), None),
+            (
+                "InvalidParameterValue.Platform",
+                None,
+                Some("platform not exist"),
+            ),
+            (
+                "InvalidParameterValue.MaterialId",
+                Some("媒体不存在"),
+                Some("material not exist"),
+            ),
+            (
+                "InvalidParameterValue.ProjectId",
+                Some("项目不存在"),
+                Some("project not exist"),
+            ),
+            (
+                "InvalidParameterValue.UploadContext",
+                Some("非法上传上下文"),
+                Some("invalid upload context"),
+            ),
+            (
+                "InvalidParameterValue.Limit",
+                Some("参数错误，Limit 参数值超过限制"),
+                Some("Limit greate than max"),
+            ),
+            (
+                "OperationDenied.PermissionDeny",
+                Some("权限不足"),
+                Some("permission denied"),
+            ),
+            (
+                "ResourceNotFound",
+                Some("资源不存在"),
+                Some("resource not found"),
+            ),
+            (
+                "InternalError",
+                Some("服务器内部错误"),
+                Some("system error"),
+            ),
+        ];
+        for code in known_codes() {
+            let texts = (code.message_zh(), code.message_en());
+            let expected = documented
+                .iter()
+                .find(|(c, _, _)| *c == code.as_str())
+                .map_or((None, None), |(_, zh, en)| (*zh, *en));
+            assert_eq!(texts, expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn a_429_is_retried_for_idempotent_actions_only() {
+        assert!(retried("InvalidParameter", true, 429));
+        assert!(!retried("InvalidParameter", false, 429));
+        assert!(!retried("RequestLimitExceeded", false, 429));
+    }
 }

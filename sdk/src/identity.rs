@@ -83,15 +83,13 @@ impl Known {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::Signer;
+    use crate::{Signer, Validity};
 
     #[test]
     fn a_signature_names_its_platform_and_user() {
         let signer = Signer::new("AKIDexample", "key");
-        let signature = signer.login("my_platform", "用户 A", Duration::from_secs(300));
+        let signature = signer.login("my_platform", "用户 A", Validity::DEFAULT);
         assert_eq!(
             Identity::named_in(&signature),
             Identity {

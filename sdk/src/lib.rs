@@ -17,11 +17,11 @@
 //! # Backend: making signatures
 //!
 //! ```
-//! use std::time::Duration;
-//! use cme_sdk::Signer;
+//! use cme_sdk::{Signer, Validity};
 //!
 //! let signer = Signer::new("AKIDexampleSecretId", "your-secret-key");
-//! let signature = signer.login("my_platform", "user_001", Duration::from_secs(300));
+//! // Short-lived: valid for 5 minutes; a validity is 1 second to 90 days.
+//! let signature = signer.login("my_platform", "user_001", Validity::DEFAULT);
 //! // Hand `signature.expose_secret()` to the signed-in user's client.
 //! # assert!(!signature.expose_secret().is_empty());
 //! ```
@@ -75,9 +75,9 @@
 //!
 //! Calls have default timeouts (connect 5 s, each attempt 30 s, the whole call 90 s) and retry
 //! with exponential backoff and full jitter ([`RetryPolicy`]): connection failures before the
-//! request was sent, HTTP 429 and retryable codes; a request that may have reached the service
-//! (a timeout, a reset, a gateway's 502/503/504) only when the action is idempotent. All of
-//! it can be set per client
+//! request was sent, always; a request that may have reached the service (a timeout, a reset,
+//! HTTP 429, a gateway's 502/503/504, an internal error or throttling code) only when the action
+//! is idempotent. All of it can be set per client
 //! ([`ClientBuilder`]) and per call ([`Call::timeout`], [`Call::retry`]).
 //!
 //! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,
@@ -116,6 +116,7 @@ mod raw;
 mod redact;
 mod retry;
 pub mod signer;
+mod ticket_cache;
 mod transport;
 pub mod validate;
 pub mod wire;
@@ -133,7 +134,10 @@ pub use error::{
 };
 pub use options::{CallOptions, RetryPolicy};
 pub use raw::RawRequest;
-pub use signer::{Claims, SignAction, SignParams, Signature, Signer, Verifier, VerifyError};
+pub use signer::{
+    Claims, SignAction, SignParams, Signature, Signer, Validity, ValidityError, Verifier,
+    VerifyError,
+};
 
 // The generated code (`cargo run -p cme-codegen`) and its re-exports. It is formatted by the
 // generator (prettyplease); rustfmt must not rewrite it, or the freshness check fails.

@@ -15,10 +15,9 @@ use crate::transport;
 
 impl Client {
     /// The login exchange: a signature from the source, `GET <login>?signature=`, with retries.
-    /// The login is always safe to retry; its errors are reported for `reported_as`.
+    /// The login is always safe to retry.
     pub(crate) async fn exchange(
         &self,
-        reported_as: Operation,
         budget: Budget,
         retry: &RetryPolicy,
     ) -> Result<LoginData, Error> {
@@ -79,7 +78,7 @@ impl Client {
             }
         };
         let result: Result<LoginData, Error> = login.instrument(span).await;
-        result.map_err(|e| e.for_operation(reported_as))
+        result
     }
 }
 

@@ -6,9 +6,17 @@ use std::time::Duration;
 /// waiting a random time between zero and `min(max_delay, base_delay × 2^(retry−1))` before each
 /// retry ("full jitter"), or the server's `Retry-After` when that is longer.
 ///
-/// What is retried: a connection that failed before the request was sent, HTTP 429, and error
-/// codes the spec marks retryable; a timeout, a reset or a gateway's 502/503/504 after the
-/// request was sent only for idempotent actions.
+/// What is retried: a connection that failed before the request was sent, and codes the service
+/// guarantees were not executed ([`Retryability::Always`](crate::Retryability::Always); no
+/// documented code is); everything else that may have reached the service only for idempotent
+/// actions: HTTP 429, a gateway's 502/503/504, a timeout or a reset after the request was sent,
+/// and the codes the spec marks [`IfIdempotent`](crate::Retryability::IfIdempotent) (internal
+/// errors, throttling). A `CreateClass` is never sent twice because of a 429.
+///
+/// The client's policy (not a call's) also governs its login, which all calls share: the login's
+/// own retries, and how long the client waits after a failed login before logging in again
+/// (the base delay, doubled after each failure in a row, at most the maximum delay). Calls
+/// that need a ticket meanwhile fail at once with that login's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -72,13 +80,19 @@ impl RetryPolicy {
         self.max_delay
     }
 
-    /// The random delay before retry number `retry` (1 for the first retry).
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+    /// The longest delay before retry number `retry` (1 for the first retry): the base delay
+    /// doubled for each retry after the first, at most the maximum delay.
+    pub(crate) fn ceiling(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(31);
-        let ceiling = self
-            .base_delay
+        self.base_delay
             .saturating_mul(1u32 << exponent)
-            .min(self.max_delay);
+            .min(self.max_delay)
+    }
+
+    /// The random delay before retry number `retry` (1 for the first retry), at most
+    /// [`ceiling`](Self::ceiling).
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.ceiling(retry);
         Duration::try_from_secs_f64(ceiling.as_secs_f64() * rand::random::<f64>())
             .map_or(ceiling, |delay| delay.min(ceiling))
     }
@@ -98,7 +112,8 @@ impl CallOptions {
         Self::default()
     }
 
-    /// Bounds the whole call, login and retries included.
+    /// Bounds the whole call, retries and the wait for a login included. A call that gives up
+    /// waiting leaves the login running for the others; the login has the client's limits.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -110,7 +125,8 @@ impl CallOptions {
         self
     }
 
-    /// Replaces the client's retry policy.
+    /// Replaces the client's retry policy for this call's requests (the login it may wait for
+    /// is shared and follows the client's policy).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -6,10 +6,11 @@
 //! `platform`, `action`, `userId` and any extra parameters.
 
 mod env;
+mod validity;
 mod verify;
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -18,15 +19,13 @@ use secrecy::{ExposeSecret, SecretString};
 use sha1::Sha1;
 
 pub use env::{SECRET_ID_VAR, SECRET_KEY_VAR};
+pub use validity::{Validity, ValidityError};
 pub use verify::{Claims, Verifier, VerifyError};
 
 pub(crate) type HmacSha1 = Hmac<Sha1>;
 
 /// Length of the HMAC-SHA1 digest that starts every decoded signature.
 pub(crate) const DIGEST_LEN: usize = 20;
-
-/// The validity [`SignParams`] uses unless told otherwise: five minutes, as in the official samples.
-pub const DEFAULT_VALIDITY: Duration = Duration::from_secs(300);
 
 /// The parameter that carries the project of an [`SignAction::OpenProject`] signature.
 pub const OPEN_PROJECT_ID_KEY: &str = "openProject.projectId";
@@ -89,7 +88,7 @@ pub struct SignParams {
     platform: String,
     user_id: String,
     action: SignAction,
-    validity: Duration,
+    validity: Validity,
     extra: Vec<(String, String)>,
     now: Option<u64>,
     random: Option<u32>,
@@ -97,7 +96,7 @@ pub struct SignParams {
 
 impl SignParams {
     /// Parameters for `action` on behalf of `user_id` on `platform`, valid for
-    /// [`DEFAULT_VALIDITY`] from now, with a fresh random number.
+    /// [`Validity::DEFAULT`] (five minutes) from now, with a fresh random number.
     pub fn new(
         platform: impl Into<String>,
         user_id: impl Into<String>,
@@ -107,15 +106,15 @@ impl SignParams {
             platform: platform.into(),
             user_id: user_id.into(),
             action,
-            validity: DEFAULT_VALIDITY,
+            validity: Validity::DEFAULT,
             extra: Vec::new(),
             now: None,
             random: None,
         }
     }
 
-    /// How long the signature stays valid (whole seconds).
-    pub fn validity(mut self, validity: Duration) -> Self {
+    /// How long the signature stays valid.
+    pub fn validity(mut self, validity: Validity) -> Self {
         self.validity = validity;
         self
     }
@@ -158,7 +157,7 @@ struct Parts<'a> {
     platform: &'a str,
     user_id: &'a str,
     action: SignAction,
-    validity: Duration,
+    validity: Validity,
     extra: &'a [(String, String)],
     now: Option<u64>,
     random: Option<u32>,
@@ -267,6 +266,9 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 
 /// Makes signatures from a SecretId/SecretKey. Runs on the developer's backend only: the key
 /// must never reach a client. `Debug` shows the SecretId, never the key.
+///
+/// Every signature is valid for a [`Validity`] (1 second to 90 days), checked when the validity
+/// is built, so signing itself cannot fail.
 #[derive(Clone)]
 pub struct Signer {
     secret_id: String,
@@ -288,7 +290,7 @@ impl Signer {
     }
 
     /// A `Login` signature for `user_id`, valid for `validity`.
-    pub fn login(&self, platform: &str, user_id: &str, validity: Duration) -> Signature {
+    pub fn login(&self, platform: &str, user_id: &str, validity: Validity) -> Signature {
         self.sign_parts(&Parts::simple(
             platform,
             user_id,
@@ -303,7 +305,7 @@ impl Signer {
         platform: &str,
         user_id: &str,
         project_id: &str,
-        validity: Duration,
+        validity: Validity,
     ) -> Signature {
         let params = SignParams::new(platform, user_id, SignAction::OpenProject)
             .validity(validity)
@@ -312,7 +314,7 @@ impl Signer {
     }
 
     /// An `Upload` signature for `user_id`, valid for `validity`.
-    pub fn upload(&self, platform: &str, user_id: &str, validity: Duration) -> Signature {
+    pub fn upload(&self, platform: &str, user_id: &str, validity: Validity) -> Signature {
         self.sign_parts(&Parts::simple(
             platform,
             user_id,
@@ -343,7 +345,7 @@ impl Signer {
 
 impl<'a> Parts<'a> {
     /// The parts of a signature without extra parameters, with the clock and a fresh random.
-    fn simple(platform: &'a str, user_id: &'a str, action: SignAction, validity: Duration) -> Self {
+    fn simple(platform: &'a str, user_id: &'a str, action: SignAction, validity: Validity) -> Self {
         Self {
             platform,
             user_id,
@@ -394,7 +396,7 @@ mod tests {
         let shown = format!("{signer:?}");
         assert!(shown.contains("AKIDid"));
         assert!(!shown.contains("very-secret-key"));
-        let sig = signer.login("p", "u", DEFAULT_VALIDITY);
+        let sig = signer.login("p", "u", Validity::DEFAULT);
         assert_eq!(format!("{sig:?}"), "Signature(<redacted>)");
     }
 
@@ -437,7 +439,7 @@ mod tests {
         let params = SignParams::new("p", "a b", SignAction::Upload)
             .now(10)
             .random(7)
-            .validity(Duration::from_secs(5))
+            .validity(Validity::from_secs(5).unwrap())
             .param("x y", "1&2");
         let sig = signer.sign(&params);
         let blob = STANDARD.decode(sig.expose_secret()).unwrap();

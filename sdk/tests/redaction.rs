@@ -11,7 +11,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cme_sdk::{CallOptions, Client, Error, RetryPolicy, Signature, SignatureSource, Signer};
+use cme_sdk::{
+    CallOptions, Client, Error, RetryPolicy, Signature, SignatureSource, Signer, Validity,
+};
 use serde_json::json;
 
 use support::*;
@@ -39,7 +41,7 @@ async fn secrets_never_appear_in_errors_debug_or_logs() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let signature = signer().login(PLATFORM, "user_001", Duration::from_secs(300));
+    let signature = signer().login(PLATFORM, "user_001", Validity::DEFAULT);
     let signature_text = signature.expose_secret().to_owned();
 
     // The fake echoes the request's query (with the ticket) into its error pages.
@@ -97,7 +99,8 @@ async fn secrets_never_appear_in_errors_debug_or_logs() {
     errors.push(client.execute(&Probe::default()).await.unwrap_err());
 
     // A refused login (the signature is in the URL) and an unreachable API (the ticket is).
-    let wrong = Signer::new(SECRET_ID, "wrong").login(PLATFORM, "u", Duration::from_secs(60));
+    let wrong =
+        Signer::new(SECRET_ID, "wrong").login(PLATFORM, "u", Validity::from_secs(60).unwrap());
     let wrong_text = wrong.expose_secret().to_owned();
     let refused = fake.client().signature(wrong).build().unwrap();
     errors.push(refused.login().await.unwrap_err());

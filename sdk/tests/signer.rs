@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use cme_sdk::{SignAction, SignParams, Signer, Verifier, VerifyError};
+use cme_sdk::{SignAction, SignParams, Signer, Validity, Verifier, VerifyError};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
@@ -29,7 +29,7 @@ fn vector_1_login() {
     let params = SignParams::new("my_platform", "user_001", SignAction::Login)
         .now(NOW)
         .random(12345)
-        .validity(Duration::from_secs(300));
+        .validity(Validity::DEFAULT);
     let signature = signer().sign(&params);
     assert_eq!(signature.expose_secret(), VECTOR_1);
 
@@ -47,7 +47,7 @@ fn vector_2_open_project_non_ascii_user_max_random() {
     let params = SignParams::new("my_platform", "用户 A", SignAction::OpenProject)
         .now(NOW)
         .random(u32::MAX)
-        .validity(Duration::from_secs(300))
+        .validity(Validity::DEFAULT)
         .param("openProject.projectId", "cmepid_5fbb72524e70c2000192d4ed");
     assert_eq!(signer().sign(&params).expose_secret(), VECTOR_2);
     let blob = STANDARD.decode(VECTOR_2).unwrap();
@@ -87,7 +87,7 @@ fn signatures_round_trip_with_the_clock() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let validity = Duration::from_secs(600);
+    let validity = Validity::from_secs(600).unwrap();
     let cases = [
         (signer.login("p", "u 1", validity), SignAction::Login),
         (signer.upload("p", "u&=2", validity), SignAction::Upload),
@@ -116,8 +116,8 @@ fn signatures_round_trip_with_the_clock() {
 
 #[test]
 fn random_numbers_vary() {
-    let a = signer().login("p", "u", Duration::from_secs(60));
-    let b = signer().login("p", "u", Duration::from_secs(60));
+    let a = signer().login("p", "u", Validity::from_secs(60).unwrap());
+    let b = signer().login("p", "u", Validity::from_secs(60).unwrap());
     assert_ne!(a.expose_secret(), b.expose_secret());
 }
 
@@ -239,7 +239,7 @@ fn login_at_now() -> String {
             &SignParams::new("p", "u", SignAction::Login)
                 .now(NOW)
                 .random(7)
-                .validity(Duration::from_secs(300)),
+                .validity(Validity::DEFAULT),
         )
         .expose_secret()
         .to_owned()
@@ -302,6 +302,27 @@ fn the_validity_window_is_checked_with_clock_skew() {
         strict.verify(&sig, None, NOW + 301),
         Err(VerifyError::Expired)
     );
+}
+
+#[test]
+fn a_signature_window_is_never_empty_nor_endless() {
+    // Once, a sub-second validity signed `expireTime == currentTimeStamp` and `Duration::MAX`
+    // a window that never ends; a `Validity` is 1 s to 90 days, or it is not built.
+    assert!(Validity::try_from(Duration::from_millis(500)).is_err());
+    assert!(Validity::try_from(Duration::MAX).is_err());
+    for (validity, window) in [
+        (Validity::MIN, 1),
+        (Validity::DEFAULT, 300),
+        (Validity::MAX, 90 * 24 * 3600),
+    ] {
+        let params = SignParams::new("p", "u", SignAction::Login)
+            .now(NOW)
+            .validity(validity);
+        let claims = verifier()
+            .verify(signer().sign(&params).expose_secret(), None, NOW)
+            .unwrap();
+        assert_eq!(claims.expire_time - claims.current_time_stamp, window);
+    }
 }
 
 #[test]

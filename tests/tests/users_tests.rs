@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cme_emulator::{Emulator, FaultSpec, DEMO_MATERIAL_ID, DEMO_PLATFORM, DEMO_USER_ID};
 use cme_sdk::types::{Entity, EntityType};
-use cme_sdk::{Client, ErrorCode, Signature, SignatureSource};
+use cme_sdk::{Client, ErrorCode, Signature, SignatureSource, Validity};
 
 // README.md, "The emulator", "In your own tests": the snippet, verbatim
 // ([`the_readme_snippet_is_the_one_tested`] keeps the two in step).
@@ -22,7 +22,7 @@ async fn lists_my_classes() -> Result<(), Box<dyn std::error::Error>> {
         .signature_source(SignatureSource::fixed(signer.login(
             DEMO_PLATFORM,
             DEMO_USER_ID,
-            Duration::from_secs(300),
+            Validity::DEFAULT,
         )))
         .build()?;
 

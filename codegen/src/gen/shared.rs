@@ -248,15 +248,27 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
     doc.push(String::new());
     let retry = match c.retry {
         Retry::Never => "not retried",
-        Retry::IfIdempotent => "retried for idempotent actions",
-        Retry::Always => "retried",
+        Retry::IfIdempotent => "retried for idempotent actions only",
+        Retry::Always => {
+            "retried even for actions that are not idempotent: the service guarantees the \
+             request was not executed"
+        }
     };
-    let mut facts = format!(
-        "Code `{}`: {} ({}); {retry}.",
-        c.code,
-        docs::escape(&c.english_message),
-        docs::escape(&c.message)
-    );
+    let quoted =
+        |text: &Option<String>| text.as_deref().map(|t| format!("\"{}\"", docs::escape(t)));
+    let texts = match (quoted(&c.english_message), quoted(&c.message)) {
+        (Some(en), Some(zh)) => format!("Documented messages: {en} and {zh}"),
+        (Some(en), None) => {
+            format!("Documented `EnglishMessage`: {en} (no Chinese `Message` is documented)")
+        }
+        (None, Some(zh)) => {
+            format!("Documented `Message`: {zh} (no `EnglishMessage` is documented)")
+        }
+        (None, None) => "Its messages are not documented: the description above is the SDK's, \
+                         not a text of the service"
+            .to_owned(),
+    };
+    let mut facts = format!("Code `{}`: {retry}. {texts}.", c.code);
     if c.ticket_invalid {
         facts.push_str(
             " The ticket is invalid: the client logs in again once and replays the call.",
@@ -264,6 +276,39 @@ fn code_doc(c: &ErrorCodeDef) -> Vec<String> {
     }
     doc.push(facts);
     doc
+}
+
+/// The body of a `bool` method true for the codes with `flag`.
+fn flag_match(api: &Api, flag: fn(&ErrorCodeDef) -> bool) -> TokenStream {
+    let codes: Vec<_> = api
+        .codes
+        .iter()
+        .filter(|c| flag(c))
+        .map(|c| ident(&c.variant))
+        .collect();
+    if codes.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Self::#codes)|*))
+    }
+}
+
+/// The body of `message_zh`/`message_en`: the documented text of each code that has one.
+fn text_arms(api: &Api, text: fn(&ErrorCodeDef) -> &Option<String>) -> TokenStream {
+    let arms: Vec<_> = api
+        .codes
+        .iter()
+        .filter_map(|c| {
+            let v = ident(&c.variant);
+            let m = Literal::string(text(c).as_deref()?);
+            Some(quote!(Self::#v => Some(#m),))
+        })
+        .collect();
+    if arms.is_empty() {
+        quote!(None)
+    } else {
+        quote!(match self { #(#arms)* _ => None, })
+    }
 }
 
 /// `codes.rs`: the `ErrorCode` enum and its table.
@@ -294,55 +339,56 @@ pub fn codes_file(api: &Api) -> TokenStream {
             };
             quote!(Self::#v => #r,)
         });
-    let ticket: Vec<_> = api
+    // Without a code that is never retried, the arms above cover every known code.
+    let never_arm = api
         .codes
         .iter()
-        .filter(|c| c.ticket_invalid)
-        .map(|c| ident(&c.variant))
-        .collect();
-    let zh = api.codes.iter().map(|c| {
-        let v = ident(&c.variant);
-        let m = Literal::string(&c.message);
-        quote!(Self::#v => Some(#m),)
-    });
-    let en = api.codes.iter().map(|c| {
-        let v = ident(&c.variant);
-        let m = Literal::string(&c.english_message);
-        quote!(Self::#v => Some(#m),)
-    });
-    let ticket_match = if ticket.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#ticket)|*))
-    };
+        .any(|c| c.retry == Retry::Never)
+        .then(|| quote!(_ => crate::action::Retryability::Never,));
+    let not_executed_match = flag_match(api, |c| c.not_executed);
+    let ticket_match = flag_match(api, |c| c.ticket_invalid);
+    let zh = text_arms(api, |c| &c.message);
+    let en = text_arms(api, |c| &c.english_message);
     quote! {
         //! The service's error codes, with their messages and how the SDK treats them.
         #enum_tokens
         impl ErrorCode {
-            /// Whether and when a call that failed with this code may be retried.
+            /// Whether and when a call that failed with this code may be retried. A code this
+            /// SDK does not know is retried like its class (the part before the first `.`, e.g.
+            /// `InternalError` for `InternalError.Storage`), and only for idempotent actions.
             pub fn retry(&self) -> crate::action::Retryability {
                 match self {
                     #(#retry_arms)*
-                    _ => crate::action::Retryability::Never,
+                    Self::Unknown(code) => {
+                        let class = code.as_str().split_once('.').map(|(class, _)| Self::from(class));
+                        match class.map(|class| class.retry()) {
+                            None | Some(crate::action::Retryability::Never) => {
+                                crate::action::Retryability::Never
+                            }
+                            Some(_) => crate::action::Retryability::IfIdempotent,
+                        }
+                    }
+                    #never_arm
                 }
+            }
+            /// Whether the service guarantees that a request answered with this code was not
+            /// executed, so that even a request that is not idempotent may be sent again.
+            pub fn not_executed(&self) -> bool {
+                #not_executed_match
             }
             /// Whether this code means the ticket is invalid or expired.
             pub fn is_ticket_invalid(&self) -> bool {
                 #ticket_match
             }
-            /// The documented Chinese `Message` of this code.
+            /// The Chinese `Message` the docs give for this code, or `None` where they give
+            /// none (most codes): the SDK never makes one up.
             pub fn message_zh(&self) -> Option<&'static str> {
-                match self {
-                    #(#zh)*
-                    Self::Unknown(_) => None,
-                }
+                #zh
             }
-            /// The documented `EnglishMessage` of this code.
+            /// The `EnglishMessage` the docs give for this code, or `None` where they give none
+            /// (most codes): the SDK never makes one up. The service may add a detail to it.
             pub fn message_en(&self) -> Option<&'static str> {
-                match self {
-                    #(#en)*
-                    Self::Unknown(_) => None,
-                }
+                #en
             }
         }
     }

@@ -20,7 +20,7 @@ use cme_sdk::types::{
     ObjectItem, ObjectSegmentItem, SubtitleInfo, SubtitleItem, TextInfo, TextItem, TextSegmentItem,
 };
 
-use super::{bad_value, material, not_found, Emulation};
+use super::{bad_value, documented_bad_value, material, not_found, Emulation};
 use crate::dispatch::{Context, Failure};
 use crate::sample::{self, FULL_ANALYSIS, SUBTITLES_ONLY};
 use crate::state::{FrameTag, FrameTags, Material, Platform, Task, TaskProgress};
@@ -84,7 +84,7 @@ fn check_window(start: f64, end: f64) -> Result<(), Failure> {
         ));
     }
     if start > end {
-        return Err(bad_value("starttime bigger than endtime"));
+        return Err(documented_bad_value("starttime bigger than endtime"));
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use cme_sdk::ErrorCode;
 
 use super::convert::{self, Detail};
 use super::{
-    bad_value, check_owner, check_platform, denied, material, no_class, owner_of, page, paged,
-    sort_of, Emulation,
+    bad_value, check_owner, check_platform, denied, documented_bad_value, material, no_class,
+    owner_of, page, paged, sort_of, Emulation,
 };
 use crate::dispatch::{Context, Failure};
 use crate::state::{Material, Platform};
@@ -233,7 +233,7 @@ impl Filters {
                     ))
                 })?;
                 if start > end {
-                    return Err(bad_value("starttime bigger than endtime"));
+                    return Err(documented_bad_value("starttime bigger than endtime"));
                 }
                 Some((start, end))
             }

@@ -96,6 +96,11 @@ fn bad_value(detail: impl Into<String>) -> Failure {
     Failure::new(ErrorCode::InvalidParameterValue).detail(detail)
 }
 
+/// `InvalidParameterValue` with a detail the docs show for it.
+fn documented_bad_value(detail: &'static str) -> Failure {
+    Failure::new(ErrorCode::InvalidParameterValue).documented_detail(detail)
+}
+
 /// `InvalidParameterValue.ClassNotExist` for a class.
 fn no_class(class_id: i64) -> Failure {
     Failure::new(ErrorCode::InvalidParameterValueClassNotExist)

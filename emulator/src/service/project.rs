@@ -11,7 +11,10 @@ use cme_sdk::project::{
 use cme_sdk::types::ProjectCategory;
 use cme_sdk::ErrorCode;
 
-use super::{bad_value, convert, denied, material, not_found, page, paged, sort_of, Emulation};
+use super::{
+    bad_value, convert, denied, documented_bad_value, material, not_found, page, paged, sort_of,
+    Emulation,
+};
 use crate::dispatch::{Context, Failure};
 use crate::state::{Platform, Project};
 use crate::time::parse_iso8601;
@@ -245,7 +248,7 @@ pub(super) fn search_project(
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let categories = r.category_set.as_deref().filter(|c| !c.is_empty());
     if name.is_none() && categories.is_none() {
-        return Err(bad_value("param lack of CategorySet or Name"));
+        return Err(documented_bad_value("param lack of CategorySet or Name"));
     }
     let sort = sort_of(r.sort.as_ref(), &["CreateTime", "UpdateTime"])?;
     let p = svc.platform(ctx)?;

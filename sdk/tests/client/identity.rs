@@ -3,10 +3,9 @@
 //! here are of the `material` class.)
 
 use std::future::Future;
-use std::time::Duration;
 
 use cme_sdk::types::{Entity, EntityType};
-use cme_sdk::{Client, ErrorKind, SignatureSource, Ticket};
+use cme_sdk::{Client, ErrorKind, SignatureSource, Ticket, Validity};
 use futures_util::Stream;
 use serde_json::json;
 
@@ -152,7 +151,7 @@ async fn verify_sign_is_an_upload_signature_from_the_source_unless_the_call_sets
 #[tokio::test]
 async fn a_source_that_cannot_sign_uploads_fails_the_call_before_sending() {
     let fake = Fake::ok().await;
-    let fixed = signer().login(PLATFORM, "user_001", Duration::from_secs(300));
+    let fixed = signer().login(PLATFORM, "user_001", Validity::DEFAULT);
     let client = Client::builder()
         .endpoint(fake.url())
         .signature_source(SignatureSource::fixed(fixed))
@@ -198,7 +197,7 @@ async fn me_is_the_user_the_client_acts_for() {
     // Named in a fixed signature.
     let fixed = Client::builder()
         .endpoint(fake.url())
-        .signature(signer().login(PLATFORM, "fixed_user", Duration::from_secs(300)))
+        .signature(signer().login(PLATFORM, "fixed_user", Validity::DEFAULT))
         .build()
         .unwrap();
     assert_eq!(fixed.me().await.unwrap(), person("fixed_user"));

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cme_sdk::{AuthError, Client, ErrorKind, Signature, SignatureSource, Ticket};
+use cme_sdk::{AuthError, Client, ErrorKind, Signature, SignatureSource, Ticket, Validity};
 use futures_util::future::join_all;
 
 use crate::support::*;
@@ -51,7 +51,7 @@ async fn logs_in_with_the_old_reply_shape() {
 
 fn bad_signature_source() -> SignatureSource {
     let wrong_key = cme_sdk::Signer::new(SECRET_ID, "not-the-key");
-    SignatureSource::fixed(wrong_key.login(PLATFORM, "user_001", Duration::from_secs(300)))
+    SignatureSource::fixed(wrong_key.login(PLATFORM, "user_001", Validity::DEFAULT))
 }
 
 #[tokio::test]
@@ -232,7 +232,7 @@ async fn a_failing_signature_source_is_an_auth_error() {
                 Ok::<Signature, cme_sdk::BoxError>(signer().login(
                     PLATFORM,
                     "user_001",
-                    Duration::from_secs(60),
+                    Validity::from_secs(60).unwrap(),
                 ))
             }
         }
@@ -250,7 +250,9 @@ async fn a_failing_signature_source_is_an_auth_error() {
     let source = std::error::Error::source(&err).expect("the callback's error is the source");
     assert_eq!(source.to_string(), "backend unavailable");
 
-    // The next call asks again and succeeds.
+    // The next call after the backoff (1 ms after one failure with `fast_retry`) asks again and
+    // succeeds.
+    tokio::time::sleep(Duration::from_millis(10)).await;
     client.execute(&Probe::default()).await.unwrap();
     assert_eq!(asked.load(Ordering::SeqCst), 2);
     assert_eq!(fake.logins(), 1);

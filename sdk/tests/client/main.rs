@@ -5,4 +5,5 @@ mod calls;
 mod identity;
 mod login;
 mod reliability;
+mod single_flight;
 mod support;

@@ -84,7 +84,7 @@ async fn a_429_waits_for_retry_after() {
     .await;
     let client = fake.client().build().unwrap();
     let started = Instant::now();
-    client.execute(&Create::default()).await.unwrap();
+    client.execute(&Probe::default()).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "waited {:?}, less than Retry-After",
@@ -142,7 +142,22 @@ async fn retryable_codes_follow_idempotency() {
     assert!(!err.is_retryable());
     assert_eq!((err.attempts(), fake.requests()), (1, 4));
 
-    // RequestLimitExceeded is always retried.
+    // So are the other InternalError-class codes, known or not.
+    for code in ["InternalError.CreateTask", "InternalError.Storage"] {
+        let fake = Fake::builder(move |_| Reply::error(200, code, "", ""))
+            .start()
+            .await;
+        let client = fake.client().build().unwrap();
+        let err = client.execute(&Probe::default()).await.unwrap_err();
+        assert!(err.is_retryable(), "{code}");
+        assert_eq!((err.attempts(), fake.requests()), (3, 3), "{code}");
+        let err = client.execute(&Create::default()).await.unwrap_err();
+        assert!(!err.is_retryable(), "{code}");
+        assert_eq!(fake.requests(), 4, "{code}");
+    }
+
+    // RequestLimitExceeded may come after the action ran (no code is documented not to have
+    // run): retried for idempotent actions only.
     let fake = Fake::builder(|seen| {
         if seen.n < 3 {
             Reply::error(200, "RequestLimitExceeded", "请求过于频繁", "")
@@ -153,8 +168,58 @@ async fn retryable_codes_follow_idempotency() {
     .start()
     .await;
     let client = fake.client().build().unwrap();
-    client.execute(&Create::default()).await.unwrap();
+    client.execute(&Probe::default()).await.unwrap();
     assert_eq!(fake.requests(), 3);
+    let fake = Fake::builder(|_| Reply::error(200, "RequestLimitExceeded", "请求过于频繁", ""))
+        .start()
+        .await;
+    let client = fake.client().build().unwrap();
+    let err = client.execute(&Create::default()).await.unwrap_err();
+    assert!(!err.is_retryable());
+    assert_eq!((err.attempts(), fake.requests()), (1, 1));
+}
+
+/// A `CreateClass` that the service runs and then answers with HTTP 429: a fake that counts the
+/// classes it created.
+#[tokio::test]
+async fn a_create_class_answered_429_after_it_ran_is_sent_once() {
+    use cme_sdk::material::CreateClassRequest;
+    use cme_sdk::types::{Entity, EntityType};
+
+    let created = Arc::new(AtomicUsize::new(0));
+    let counter = created.clone();
+    let fake = Fake::builder(move |seen| {
+        assert_eq!(seen.name, "CreateClass");
+        counter.fetch_add(1, Ordering::SeqCst);
+        Reply::Raw {
+            status: 429,
+            content_type: "application/json",
+            headers: vec![("retry-after", "0".into())],
+            body: json!({"Code": "RequestLimitExceeded", "Message": "请求过于频繁",
+                         "Data": {"ClassId": 12}})
+            .to_string(),
+        }
+    })
+    .start()
+    .await;
+    let client = fake.client().build().unwrap();
+    let owner = Entity::new(EntityType::Person, "user_001");
+    let err = client
+        .execute(&CreateClassRequest::new(9, "Clips", owner))
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status(), Some(429), "{err:?}");
+    assert_eq!(err.code().map(|c| c.as_str()), Some("RequestLimitExceeded"));
+    assert!(!err.is_retryable());
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(created.load(Ordering::SeqCst), 1, "created once");
+
+    // The same reply without the envelope (a gateway's 429) is not retried either.
+    let fake = Fake::builder(|_| html(429)).start().await;
+    let client = fake.client().build().unwrap();
+    let err = client.execute(&Create::default()).await.unwrap_err();
+    assert_eq!((err.http_status(), err.is_retryable()), (Some(429), false));
+    assert_eq!(fake.requests(), 1);
 }
 
 #[tokio::test]
@@ -280,11 +345,13 @@ async fn a_login_that_times_out_is_retried_even_for_a_non_idempotent_call() {
         .login_delay(Duration::from_secs(30))
         .start()
         .await;
-    let client = fake.client().build().unwrap();
-    let err = client
-        .execute_with(&Create::default(), &attempts_of(Duration::from_millis(100)))
-        .await
-        .unwrap_err();
+    // The login is shared by all calls, so the client's limits bound it, not one call's.
+    let client = fake
+        .client()
+        .attempt_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = client.execute(&Create::default()).await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Timeout(TimeoutKind::Attempt(_))),
         "{err:?}"

@@ -132,6 +132,9 @@ fn status_code(status: u16) -> StatusCode {
 type Handler = dyn Fn(&Seen) -> Reply + Send + Sync;
 
 pub struct FakeState {
+    /// Login requests received (counted on arrival, before any delay).
+    pub login_requests: AtomicUsize,
+    /// Logins that issued a ticket.
     pub logins: AtomicUsize,
     /// API requests received, refused tickets included.
     pub requests: AtomicUsize,
@@ -184,6 +187,10 @@ impl Fake {
         self.state.logins.load(Ordering::SeqCst)
     }
 
+    pub fn login_requests(&self) -> usize {
+        self.state.login_requests.load(Ordering::SeqCst)
+    }
+
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
@@ -228,6 +235,7 @@ impl FakeBuilder {
 
     pub async fn start(self) -> Fake {
         let state = Arc::new(FakeState {
+            login_requests: AtomicUsize::new(0),
             logins: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             refused: AtomicUsize::new(0),
@@ -255,6 +263,7 @@ async fn login(
     State(state): State<Arc<FakeState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    state.login_requests.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(state.login_delay).await;
     let signature = query.get("signature").map(String::as_str).unwrap_or("");
     let now = cme_sdk_now();
@@ -352,6 +361,22 @@ pub fn signing_source() -> SignatureSource {
             signer().sign(&SignParams::new(PLATFORM, "user_001", action)),
         )
     })
+}
+
+/// A signature source that counts how often it is asked and answers with `answer(n)` (`n` from
+/// 1), which may hang, fail or panic.
+pub fn scripted_source<F, Fut>(answer: F) -> (SignatureSource, Arc<AtomicUsize>)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Signature, cme_sdk::BoxError>> + Send + 'static,
+{
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let source = SignatureSource::from_fn(move |_action| {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        answer(n)
+    });
+    (source, asked)
 }
 
 /// Retries with tiny delays, so retry tests run fast.

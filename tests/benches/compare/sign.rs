@@ -2,19 +2,17 @@
 //! number, HMAC-SHA1, Base64, wraps it as a secret) versus the bare HMAC-SHA1 + Base64 of the
 //! same plaintext bytes.
 
-use std::time::Duration;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use cme_emulator::{DEMO_PLATFORM, DEMO_SECRET_ID, DEMO_SECRET_KEY, DEMO_USER_ID};
-use cme_sdk::Signer;
+use cme_sdk::{Signer, Validity};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use crate::measure::{self, Better, Comparison};
 use crate::Settings;
 
-const VALIDITY: Duration = Duration::from_secs(300);
+const VALIDITY: Validity = Validity::DEFAULT;
 
 /// `Base64(HMAC-SHA1(key, plaintext) ‖ plaintext)`, by hand.
 fn bare(key: &[u8], plaintext: &[u8]) -> String {

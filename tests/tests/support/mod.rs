@@ -13,7 +13,7 @@ use cme_sdk::material::{FinishUploadMaterialData, MaterialClient};
 use cme_sdk::types::{Entity, EntityType, MaterialInfo, MaterialType};
 use cme_sdk::{
     BoxError, Client, ClientBuilder, Error, ErrorCode, RetryPolicy, SignAction, SignParams,
-    SignatureSource, Signer,
+    SignatureSource, Signer, Validity,
 };
 
 pub use cme_emulator::{
@@ -134,7 +134,7 @@ impl Backend {
     /// An `Upload` signature (the `VerifySign` of uploads and processing).
     pub fn upload_signature(&self) -> String {
         self.signer
-            .upload(&self.platform, &self.user, Duration::from_secs(300))
+            .upload(&self.platform, &self.user, Validity::DEFAULT)
             .expose_secret()
             .to_owned()
     }
@@ -316,8 +316,8 @@ pub fn strs(items: &[&str]) -> Vec<String> {
 }
 
 /// Asserts that `err` is the service's error `code` for `action` (`Class/Name`): the typed code,
-/// the Chinese `Message` of the code table, an `EnglishMessage` containing `detail`, the action,
-/// and a `Display` naming all three.
+/// the Chinese `Message` the docs give for the code (the `EnglishMessage` where they give none),
+/// an `EnglishMessage` containing `detail`, the action, and a `Display` naming all three.
 #[track_caller]
 pub fn assert_api_error(err: &Error, action: &str, code: &ErrorCode, detail: &str) {
     assert_eq!(err.code(), Some(code), "{action}: {err:?}");
@@ -329,9 +329,9 @@ pub fn assert_api_error(err: &Error, action: &str, code: &ErrorCode, detail: &st
     );
     let api = err.api().expect("an API error");
     assert_eq!(api.http_status, 200, "{err:?}");
-    let zh = code.message_zh().unwrap_or("错误");
-    assert_eq!(api.message, zh, "{action}: Message");
     let en = api.english_message.as_deref().unwrap_or_default();
+    let zh = code.message_zh().unwrap_or(en);
+    assert_eq!(api.message, zh, "{action}: Message");
     assert!(
         en.contains(detail),
         "{action}: EnglishMessage {en:?} lacks {detail:?}"
