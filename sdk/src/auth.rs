@@ -92,7 +92,7 @@ impl SignatureSource {
     }
 
     /// Signs locally with `signer` for `user_id` on `platform`, each signature valid for
-    /// [`DEFAULT_VALIDITY`](crate::signer::DEFAULT_VALIDITY): for programs that hold the API key
+    /// [`Validity::DEFAULT`](crate::Validity::DEFAULT): for programs that hold the API key
     /// themselves (tools, servers, tests). A client with this source knows its platform and
     /// user without being told.
     pub fn signer(signer: Signer, platform: impl Into<String>, user_id: impl Into<String>) -> Self {

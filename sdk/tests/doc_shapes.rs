@@ -2,12 +2,15 @@
 //! tables (reference §11), decoded through the same path as a call's reply (envelope, `Code`,
 //! typed `Data`).
 
+#![cfg(any(feature = "material", feature = "project", feature = "team"))]
+
 use bytes::Bytes;
 use cme_sdk::__private::decode_reply;
-use cme_sdk::{Action, ErrorKind};
+use cme_sdk::Action;
 use serde_json::{json, Value};
 
 /// `Data` decoded as a successful reply of `A`.
+#[cfg_attr(not(all(feature = "material", feature = "project")), allow(dead_code))]
 fn decode<A: Action>(data: Value) -> Result<A::Data, cme_sdk::Error> {
     let envelope =
         json!({"Code": "Success", "Message": "成功", "EnglishMessage": "success", "Data": data});
@@ -18,6 +21,7 @@ fn decode<A: Action>(data: Value) -> Result<A::Data, cme_sdk::Error> {
 mod material {
     use super::*;
     use cme_sdk::material::*;
+    use cme_sdk::ErrorKind;
 
     #[test]
     fn a_face_id_spelled_with_a_trailing_space_decodes() {

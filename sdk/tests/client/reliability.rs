@@ -181,6 +181,7 @@ async fn retryable_codes_follow_idempotency() {
 
 /// A `CreateClass` that the service runs and then answers with HTTP 429: a fake that counts the
 /// classes it created.
+#[cfg(feature = "material")]
 #[tokio::test]
 async fn a_create_class_answered_429_after_it_ran_is_sent_once() {
     use cme_sdk::material::CreateClassRequest;
