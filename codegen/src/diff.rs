@@ -315,6 +315,11 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
                     breaking: false,
                 })
             }
+            Some(o) if o.category != n.category => out.push(Change {
+                subject: format!("error code {}", n.code),
+                what: format!("category {} -> {}", o.category.name(), n.category.name()),
+                breaking: false,
+            }),
             Some(_) => {}
         }
     }

@@ -193,6 +193,62 @@ pub struct ErrorCodeDef {
     pub ticket_invalid: bool,
     /// The service guarantees that a request answered with this code was not executed.
     pub not_executed: bool,
+    /// What the code means for a caller.
+    pub category: Category,
+}
+
+/// What an error code means for a caller (`ErrorCategory` in the SDK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// The resource does not exist.
+    NotFound,
+    /// The user may not do this.
+    PermissionDenied,
+    /// The request is malformed or a value is wrong.
+    InvalidParameter,
+    /// Rate limited.
+    Throttled,
+    /// Authentication: the signature, the ticket, the key.
+    Auth,
+    /// The service failed.
+    Internal,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    /// The category of a code whose spec does not say: that of its class, the part before the
+    /// first `.` (Tencent Cloud's convention).
+    pub fn of_class(code: &str) -> Self {
+        let class = code.split_once('.').map_or(code, |(class, _)| class);
+        match class {
+            "ResourceNotFound" => Self::NotFound,
+            "OperationDenied" | "UnauthorizedOperation" => Self::PermissionDenied,
+            "InvalidParameter"
+            | "InvalidParameterValue"
+            | "MissingParameter"
+            | "UnknownParameter"
+            | "InvalidRequest"
+            | "RequestSizeLimitExceeded" => Self::InvalidParameter,
+            "RequestLimitExceeded" => Self::Throttled,
+            "AuthFailure" => Self::Auth,
+            "InternalError" => Self::Internal,
+            _ => Self::Other,
+        }
+    }
+
+    /// The variant's name, as the spec and the SDK spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NotFound => "NotFound",
+            Self::PermissionDenied => "PermissionDenied",
+            Self::InvalidParameter => "InvalidParameter",
+            Self::Throttled => "Throttled",
+            Self::Auth => "Auth",
+            Self::Internal => "Internal",
+            Self::Other => "Other",
+        }
+    }
 }
 
 /// How a list action pages.

@@ -124,6 +124,27 @@ pub struct RawErrorCode {
     pub ticket_invalid: bool,
     #[serde(default)]
     pub not_executed: bool,
+    /// What the code means for a caller; derived from the code's class when absent.
+    pub category: Option<RawCategory>,
+}
+
+/// What an error code means for a caller.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum RawCategory {
+    /// The resource does not exist.
+    NotFound,
+    /// The user may not do this.
+    PermissionDenied,
+    /// The request is malformed or a value is wrong.
+    InvalidParameter,
+    /// Rate limited.
+    Throttled,
+    /// Authentication: the signature, the ticket, the key.
+    Auth,
+    /// The service failed.
+    Internal,
+    /// Anything else.
+    Other,
 }
 
 /// The service endpoints.

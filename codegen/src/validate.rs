@@ -506,6 +506,18 @@ impl Checker {
                     },
                     ticket_invalid: c.ticket_invalid,
                     not_executed: c.not_executed,
+                    category: c.category.map_or_else(
+                        || Category::of_class(&c.code),
+                        |category| match category {
+                            RawCategory::NotFound => Category::NotFound,
+                            RawCategory::PermissionDenied => Category::PermissionDenied,
+                            RawCategory::InvalidParameter => Category::InvalidParameter,
+                            RawCategory::Throttled => Category::Throttled,
+                            RawCategory::Auth => Category::Auth,
+                            RawCategory::Internal => Category::Internal,
+                            RawCategory::Other => Category::Other,
+                        },
+                    ),
                 }
             })
             .collect()

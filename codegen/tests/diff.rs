@@ -437,3 +437,19 @@ fn client_supplied_fields_formats_and_hand_written_decoders_are_reported() {
         ]
     );
 }
+
+#[test]
+fn a_changed_error_category_is_reported() {
+    let new_common = OLD_COMMON.replace(
+        "Doc: \"Bad parameter.\"}",
+        "Doc: \"Bad parameter.\", Category: NotFound}",
+    );
+    let lines: Vec<String> = diff(&api(OLD_COMMON, OLD_BOOK), &api(&new_common, OLD_BOOK))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        ["error code InvalidParameter: category InvalidParameter -> NotFound"]
+    );
+}

@@ -143,6 +143,18 @@ fn the_mini_spec_covers_every_feature() {
         ),
         (types, "#[cfg(feature = \"time\")]"),
         (types, "impl crate::action::ClientSupplied for Owner {}"),
+        (
+            codes,
+            "Self::InvalidParameterValueWidgetId => crate::action::ErrorCategory::NotFound",
+        ),
+        (
+            codes,
+            "Self::InvalidParameter => crate::action::ErrorCategory::InvalidParameter",
+        ),
+        (
+            codes,
+            "Some(class) if !matches!(class, Self::Unknown(_)) => class.category()",
+        ),
         (codes, "crate::action::Retryability::Always"),
         (codes, "crate::action::Retryability::IfIdempotent"),
         (codes, "matches!(self, Self::AuthFailureTicketInvalid)"),

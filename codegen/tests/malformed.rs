@@ -355,6 +355,11 @@ const CASES: &[Case] = &[
         expect: &[("Shelf.yaml: action DescribeShelf: field ShelfId", &["`Format` is only for string fields"])],
     },
     Case {
+        name: "an unknown error category",
+        edits: &[("common.yaml", "Doc: \"A parameter is wrong.\"}", "Doc: \"A parameter is wrong.\", Category: Mystery}")],
+        expect: &[("common.yaml: error code InvalidParameter", &["unknown variant `Mystery`", "NotFound"])],
+    },
+    Case {
         name: "MaxLength on an integer",
         edits: &[("Book.yaml", "Default: 0, Min: 0,", "Default: 0, Min: 0, MaxLength: 3,")],
         expect: &[("Book.yaml: action ListBooks: field Offset", &["MaxLength applies only to string or list<string> fields"])],

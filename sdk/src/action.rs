@@ -157,6 +157,27 @@ pub trait Paginated: Action {
     fn into_items(data: Self::Data) -> Vec<Self::Item>;
 }
 
+/// What an error code means for a caller; see [`ErrorCode::category`](crate::ErrorCode::category)
+/// and the predicates of [`Error`](crate::Error) (`is_not_found()` and the like).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// The resource does not exist (a medium, a class, a project, a team, a platform...).
+    NotFound,
+    /// The user may not do this (`OperationDenied.PermissionDeny` and the like).
+    PermissionDenied,
+    /// The request is malformed or a value is wrong.
+    InvalidParameter,
+    /// Rate limited.
+    Throttled,
+    /// Authentication: the signature, the ticket, the key.
+    Auth,
+    /// The service failed.
+    Internal,
+    /// Anything else.
+    Other,
+}
+
 /// When an error code from the service may be retried (the `Retry` column of the spec's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

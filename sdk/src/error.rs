@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::action::{ActionMeta, Retryability};
+use crate::action::{ActionMeta, ErrorCategory, Retryability};
 use crate::generated::codes::ErrorCode;
 use crate::redact;
 use crate::validate::ValidationError;
@@ -550,6 +550,43 @@ impl Error {
         self.0.retry_after
     }
 
+    /// The service's code as text (`"InvalidParameterValue.MaterialId"`): of an API error, or
+    /// of a refused login or ticket.
+    pub fn code_str(&self) -> Option<&str> {
+        self.code().map(ErrorCode::as_str)
+    }
+
+    /// What the service's code means ([`ErrorCode::category`]), when there is one.
+    pub fn category(&self) -> Option<ErrorCategory> {
+        self.code().map(ErrorCode::category)
+    }
+
+    /// Whether the service said the resource does not exist: `ResourceNotFound*`, and the codes
+    /// whose class says "invalid value" but that mean "does not exist"
+    /// (`InvalidParameterValue.MaterialId`, `.ClassNotExist`, `.TeamNotExist`, ...).
+    pub fn is_not_found(&self) -> bool {
+        self.category() == Some(ErrorCategory::NotFound)
+    }
+
+    /// Whether the service refused the user the operation (`OperationDenied.PermissionDeny`
+    /// and the like).
+    pub fn is_permission_denied(&self) -> bool {
+        self.category() == Some(ErrorCategory::PermissionDenied)
+    }
+
+    /// Whether the request was wrong: refused by the service as malformed or with a wrong value
+    /// (not a missing resource: see [`is_not_found`](Self::is_not_found)), or refused by the
+    /// client before sending ([`ErrorKind::InvalidRequest`]).
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::InvalidRequest(_))
+            || self.category() == Some(ErrorCategory::InvalidParameter)
+    }
+
+    /// Whether the service rate-limited the call (`RequestLimitExceeded*` or HTTP 429).
+    pub fn is_throttled(&self) -> bool {
+        self.category() == Some(ErrorCategory::Throttled) || self.http_status() == Some(429)
+    }
+
     /// For an error that ended a walk over pages ([`Call::pages`](crate::Call::pages),
     /// [`Call::items`](crate::Call::items)): the offset of the page that failed. Set it as the
     /// request's `Offset` to resume the walk there.
@@ -661,6 +698,78 @@ mod tests {
             request_id: None,
         };
         Error::from_api(Operation::Action(meta), api, None).is_retryable()
+    }
+
+    fn api_error(code: &str, status: u16) -> Error {
+        let api = ApiError {
+            code: ErrorCode::from(code),
+            message: String::new(),
+            english_message: None,
+            http_status: status,
+            request_id: None,
+        };
+        Error::from_api(
+            Operation::Action(ActionMeta::new("T", "A", true)),
+            api,
+            None,
+        )
+    }
+
+    #[test]
+    fn predicates_say_what_a_caller_needs_to_know() {
+        let not_found = [
+            "InvalidParameterValue.MaterialId",
+            "InvalidParameterValue.ClassNotExist",
+            "InvalidParameterValue.TeamNotExist",
+            "ResourceNotFound",
+            "ResourceNotFound.Platform",
+            "ResourceNotFound.SomethingNew",
+        ];
+        for code in not_found {
+            let err = api_error(code, 200);
+            assert!(err.is_not_found(), "{code}");
+            assert!(!err.is_invalid_parameter(), "{code}");
+            assert_eq!(err.code_str(), Some(code));
+        }
+        let denied = [
+            "OperationDenied.PermissionDeny",
+            "OperationDenied.New",
+            "UnauthorizedOperation",
+        ];
+        assert!(denied
+            .iter()
+            .all(|code| api_error(code, 200).is_permission_denied()));
+        let invalid = [
+            "InvalidParameterValue.Limit",
+            "InvalidParameter",
+            "MissingParameter",
+            "InvalidParameterValue.SomethingNew",
+        ];
+        for code in invalid {
+            let err = api_error(code, 200);
+            assert!(err.is_invalid_parameter() && !err.is_not_found(), "{code}");
+        }
+        assert!(api_error("RequestLimitExceeded.UinLimitExceeded", 200).is_throttled());
+        assert!(api_error("SomethingNew", 429).is_throttled());
+        let other = api_error("Brand.New", 200);
+        assert_eq!(other.category(), Some(ErrorCategory::Other));
+        assert!(!(other.is_not_found() || other.is_permission_denied() || other.is_throttled()));
+        // Client-side refusals are invalid requests too; errors without a code have no category.
+        let local = Error::invalid_request(
+            ActionMeta::new("T", "A", true),
+            crate::validate::Validator::check(&Limit, false).unwrap_err(),
+        );
+        assert!(local.is_invalid_parameter() && local.code_str().is_none());
+        assert_eq!(Error::config("x").category(), None);
+    }
+
+    /// A value that breaks a constraint, for a client-side refusal.
+    struct Limit;
+
+    impl crate::action::Validate for Limit {
+        fn validate(&self, v: &mut crate::validate::Validator) {
+            v.int_range("Limit", 31, None, Some(30));
+        }
     }
 
     #[test]

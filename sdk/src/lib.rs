@@ -122,7 +122,8 @@ pub mod validate;
 pub mod wire;
 
 pub use action::{
-    Action, ActionMeta, ClientSupplied, Paginated, Retryability, Supplied, Validate, Wants,
+    Action, ActionMeta, ClientSupplied, ErrorCategory, Paginated, Retryability, Supplied, Validate,
+    Wants,
 };
 pub use auth::{SignatureSource, Ticket};
 pub use builder::ClientBuilder;

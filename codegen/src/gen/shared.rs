@@ -346,6 +346,11 @@ pub fn codes_file(api: &Api) -> TokenStream {
         .any(|c| c.retry == Retry::Never)
         .then(|| quote!(_ => crate::action::Retryability::Never,));
     let not_executed_match = flag_match(api, |c| c.not_executed);
+    let category_arms = api.codes.iter().map(|c| {
+        let v = ident(&c.variant);
+        let category = ident(c.category.name());
+        quote!(Self::#v => crate::action::ErrorCategory::#category,)
+    });
     let ticket_match = flag_match(api, |c| c.ticket_invalid);
     let zh = text_arms(api, |c| &c.message);
     let en = text_arms(api, |c| &c.english_message);
@@ -369,6 +374,20 @@ pub fn codes_file(api: &Api) -> TokenStream {
                         }
                     }
                     #never_arm
+                }
+            }
+            /// What the code means for a caller (the spec's `Category`, else its class's). A
+            /// code this SDK does not know is categorized like its class (the part before the
+            /// first `.`, e.g. `ResourceNotFound` for `ResourceNotFound.Media`).
+            pub fn category(&self) -> crate::action::ErrorCategory {
+                match self {
+                    #(#category_arms)*
+                    Self::Unknown(code) => {
+                        match code.as_str().split_once('.').map(|(class, _)| Self::from(class)) {
+                            Some(class) if !matches!(class, Self::Unknown(_)) => class.category(),
+                            _ => crate::action::ErrorCategory::Other,
+                        }
+                    }
                 }
             }
             /// Whether the service guarantees that a request answered with this code was not
