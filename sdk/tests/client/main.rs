@@ -3,4 +3,5 @@
 mod calls;
 mod login;
 mod reliability;
+mod replies;
 mod support;
