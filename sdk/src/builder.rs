@@ -10,6 +10,7 @@ use crate::client::{Client, Defaults, Inner, DEFAULT_USER_AGENT};
 use crate::error::Error;
 use crate::generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
 use crate::options::RetryPolicy;
+use crate::redact::Masked;
 use crate::signer::Signature;
 use crate::transport;
 
@@ -17,8 +18,8 @@ use crate::transport;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    login_endpoint: String,
-    api_endpoint: String,
+    login_endpoint: Masked,
+    api_endpoint: Masked,
     source: Option<SignatureSource>,
     ticket: Option<Ticket>,
     connect_timeout: Duration,
@@ -31,8 +32,8 @@ pub struct ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
-            login_endpoint: DEFAULT_LOGIN_ENDPOINT.to_owned(),
-            api_endpoint: DEFAULT_API_ENDPOINT.to_owned(),
+            login_endpoint: Masked(DEFAULT_LOGIN_ENDPOINT.to_owned()),
+            api_endpoint: Masked(DEFAULT_API_ENDPOINT.to_owned()),
             source: None,
             ticket: None,
             connect_timeout: Duration::from_secs(5),
@@ -57,13 +58,13 @@ impl ClientBuilder {
 
     /// The login exchange's endpoint (default `https://open.cme.qcloud.com`).
     pub fn login_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.login_endpoint = url.into();
+        self.login_endpoint = Masked(url.into());
         self
     }
 
     /// The client API's endpoint (default `https://web-paas-api.cme.qcloud.com`).
     pub fn api_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.api_endpoint = url.into();
+        self.api_endpoint = Masked(url.into());
         self
     }
 
@@ -133,8 +134,8 @@ impl ClientBuilder {
     /// valid header value, neither a signature source nor a ticket is given, or the HTTP client
     /// cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
-        let login_endpoint = transport::endpoint("login", &self.login_endpoint)?;
-        let api_endpoint = transport::endpoint("API", &self.api_endpoint)?;
+        let login_endpoint = transport::endpoint("login", &self.login_endpoint.0)?;
+        let api_endpoint = transport::endpoint("API", &self.api_endpoint.0)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config(format!("invalid user agent {:?}", self.user_agent)))?;
         if self.source.is_none() && self.ticket.is_none() {

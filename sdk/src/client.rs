@@ -17,6 +17,7 @@ use crate::error::{AuthError, Error, Operation};
 use crate::generated::types::LoginData;
 use crate::options::{CallOptions, RetryPolicy};
 use crate::raw::RawRequest;
+use crate::redact;
 use crate::retry::{Budget, Retrier};
 use crate::transport;
 use crate::validate::Validator;
@@ -59,8 +60,11 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         f.debug_struct("Client")
-            .field("login_endpoint", &inner.login_endpoint.as_str())
-            .field("api_endpoint", &inner.api_endpoint.as_str())
+            .field(
+                "login_endpoint",
+                &redact::scrub(inner.login_endpoint.as_str()),
+            )
+            .field("api_endpoint", &redact::scrub(inner.api_endpoint.as_str()))
             .field("signature_source", &inner.source)
             .field("has_ticket", &inner.tickets.current().is_some())
             .field("defaults", &inner.defaults)

@@ -34,8 +34,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{ApiError, DecodeError, Error, Operation};
-use crate::generated::codes::ErrorCode;
-use crate::redact;
+use crate::redact::{self, Scrubbed, Secrets};
 use crate::transport::Reply;
 
 /// The success payload of a reply.
@@ -46,6 +45,8 @@ pub(crate) struct Payload {
     pub(crate) container: &'static str,
     /// The HTTP status of the reply.
     pub(crate) status: u16,
+    /// The secrets of the exchange, scrubbed from decode errors (which may quote the reply).
+    secrets: Secrets,
 }
 
 impl fmt::Debug for Payload {
@@ -96,14 +97,18 @@ impl Payload {
         }
     }
 
-    /// The decode error for `err` at `path`.
+    /// The decode error for `err` at `path`. Both may quote the reply, so they are scrubbed of
+    /// the exchange's secrets and of the credentials the payload holds.
     fn failed(&self, operation: Operation, path: String, err: &serde_json::Error) -> Error {
-        let decode = DecodeError {
-            path: Some(path),
-            message: err.to_string(),
-            http_status: self.status,
-            snippet: None,
-        };
+        let json = self.json.as_deref().unwrap_or_default();
+        let secrets = self.secrets.and_credentials_in(json);
+        let scrub = |text: &str| secrets.scrub(text, redact::TEXT_CHARS);
+        let decode = DecodeError::new(
+            Some(scrub(&path)),
+            scrub(&err.to_string()),
+            self.status,
+            None,
+        );
         Error::decode(operation, decode)
     }
 }
@@ -293,27 +298,21 @@ fn is_success_code(code: &str) -> bool {
     code.eq_ignore_ascii_case("success") || code == "0"
 }
 
-/// Reads a reply: its payload on success, otherwise the matching error. `secrets` are scrubbed
-/// from any body snippet kept in the error.
+/// Reads a reply: its payload on success, otherwise the matching error. `secrets` (what the
+/// exchange sent) are scrubbed from every text of the reply kept in an error.
 pub(crate) fn read(
     operation: Operation,
     reply: &Reply,
     secrets: &[&str],
 ) -> Result<Payload, Error> {
+    let secrets = Secrets::new(secrets);
     let status = reply.status;
     let ok_status = (200..300).contains(&status);
-    let not_envelope = |message: &str| {
-        let snippet = redact::snippet(&reply.body, secrets);
+    let not_envelope = |message: &'static str| {
+        let snippet = secrets.snippet(&reply.body);
         if ok_status {
-            Error::decode(
-                operation,
-                DecodeError {
-                    path: None,
-                    message: message.to_owned(),
-                    http_status: status,
-                    snippet: Some(snippet),
-                },
-            )
+            let decode = DecodeError::new(None, Scrubbed::from(message), status, Some(snippet));
+            Error::decode(operation, decode)
         } else {
             Error::http(operation, status, snippet, reply.retry_after)
         }
@@ -344,15 +343,17 @@ pub(crate) fn read(
             json: json.map(|raw| body.slice_ref(raw.get().as_bytes())),
             container,
             status,
+            secrets,
         }),
         Verdict::Failure(failure) => {
-            let api = ApiError {
-                code: ErrorCode::from(failure.code.as_str()),
-                message: failure.message.unwrap_or_default(),
-                english_message: failure.english_message.filter(|m| !m.trim().is_empty()),
-                http_status: status,
-                request_id: failure.request_id,
-            };
+            let api = ApiError::from_reply(
+                &failure.code,
+                failure.message.as_deref(),
+                failure.english_message.as_deref(),
+                status,
+                failure.request_id.as_deref(),
+                &secrets,
+            );
             Err(Error::from_api(operation, api, reply.retry_after))
         }
         Verdict::NotEnvelope(why) => Err(not_envelope(why)),
@@ -380,6 +381,7 @@ mod tests {
     use super::*;
     use crate::action::ActionMeta;
     use crate::error::ErrorKind;
+    use crate::generated::codes::ErrorCode;
 
     const OP: Operation = Operation::Action(ActionMeta::new("Material", "DeleteMaterial", false));
 
@@ -645,6 +647,21 @@ mod tests {
             .decode::<Named>(OP)
             .unwrap();
         assert_eq!(named.name, "a\u{fffd}b");
+    }
+
+    #[test]
+    fn a_huge_message_makes_a_short_error() {
+        let huge = "媒体不存在\n".repeat(2_000_000);
+        let body = serde_json::json!({"Code": "InvalidParameter", "Message": huge,
+            "EnglishMessage": "x".repeat(10 << 20), "RequestId": "r".repeat(1 << 20)});
+        let err = read(OP, &reply(200, &body.to_string()), &[]).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.chars().count() < 1200, "{}", shown.len());
+        assert!(shown.starts_with("Material/DeleteMaterial failed: InvalidParameter: xxx"));
+        assert!(format!("{err:?}").chars().count() < 2000);
+        let api = err.api().unwrap();
+        assert!(api.message.starts_with("媒体不存在 媒体不存在"));
+        assert!(api.message.ends_with('…'));
     }
 
     #[test]

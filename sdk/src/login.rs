@@ -8,6 +8,7 @@ use crate::envelope::{self, Payload};
 use crate::error::{AuthError, DecodeError, Error, Operation};
 use crate::generated::types::LoginData;
 use crate::options::RetryPolicy;
+use crate::redact::{self, Scrubbed};
 use crate::retry::{Budget, Retrier};
 use crate::signer::Signature;
 use crate::transport;
@@ -80,12 +81,13 @@ fn decode_login(payload: Payload) -> Result<LoginData, Error> {
     let status = payload.status;
     let data: LoginData = payload.decode(operation).map_err(Error::at_login)?;
     if data.authorization.trim().is_empty() {
-        let decode = DecodeError {
-            path: Some(format!("{container}.Authorization")),
-            message: "the ticket is empty".to_owned(),
-            http_status: status,
-            snippet: None,
-        };
+        let path = format!("{container}.Authorization");
+        let decode = DecodeError::new(
+            Some(redact::scrub(&path)),
+            Scrubbed::from("the ticket is empty"),
+            status,
+            None,
+        );
         return Err(Error::decode(operation, decode).at_login());
     }
     Ok(data)
