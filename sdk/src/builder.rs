@@ -26,8 +26,13 @@ pub struct ClientBuilder {
     defaults: Defaults,
     user_agent: String,
     validate: bool,
+    max_reply_size: usize,
     http: Option<reqwest::Client>,
 }
+
+/// The default of [`ClientBuilder::max_reply_size`]: 32 MiB, about a thousand times the largest
+/// page a list action returns.
+const DEFAULT_MAX_REPLY_SIZE: usize = 32 << 20;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -44,6 +49,7 @@ impl Default for ClientBuilder {
             },
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             validate: true,
+            max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             http: None,
         }
     }
@@ -124,6 +130,17 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest reply body the client reads, in bytes (default 32 MiB, far above the
+    /// largest real reply: a page of 30 full `MaterialInfo` is tens of KiB). A body is read as it
+    /// arrives and never buffered past this: a longer one (or one whose `Content-Length` says
+    /// so) fails the attempt with [`ErrorKind::Decode`](crate::ErrorKind::Decode) for a success
+    /// status, or [`ErrorKind::Http`](crate::ErrorKind::Http) (with the snippet read so far) for
+    /// an error status. Must not be 0.
+    pub fn max_reply_size(mut self, bytes: usize) -> Self {
+        self.max_reply_size = bytes;
+        self
+    }
+
     /// Uses this reqwest client (its TLS, proxy and pool settings) instead of the SDK's own.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -140,6 +157,9 @@ impl ClientBuilder {
             .map_err(|_| Error::config(format!("invalid user agent {:?}", self.user_agent)))?;
         if self.source.is_none() && self.ticket.is_none() {
             return Err(Error::config("a signature source or a ticket is required"));
+        }
+        if self.max_reply_size == 0 {
+            return Err(Error::config("the maximum reply size must not be 0"));
         }
         let http = match self.http {
             Some(http) => http,
@@ -172,6 +192,7 @@ impl ClientBuilder {
                 user_agent,
                 defaults: self.defaults,
                 validate: self.validate,
+                max_reply_size: self.max_reply_size,
                 source: self.source,
                 tickets: TicketCache::new(self.ticket),
             }),

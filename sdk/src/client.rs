@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) user_agent: HeaderValue,
     pub(crate) defaults: Defaults,
     pub(crate) validate: bool,
+    /// The largest reply body read, in bytes.
+    pub(crate) max_reply_size: usize,
     pub(crate) source: Option<SignatureSource>,
     pub(crate) tickets: TicketCache,
 }
@@ -69,6 +71,7 @@ impl fmt::Debug for Client {
             .field("has_ticket", &inner.tickets.current().is_some())
             .field("defaults", &inner.defaults)
             .field("validate_requests", &inner.validate)
+            .field("max_reply_size", &inner.max_reply_size)
             .finish_non_exhaustive()
     }
 }
@@ -271,7 +274,7 @@ impl Client {
             .header(CONTENT_TYPE, "application/json")
             .header(USER_AGENT, self.inner.user_agent.clone())
             .body(body.clone());
-        let reply = transport::send(request)
+        let reply = transport::send(request, self.inner.max_reply_size)
             .await
             .map_err(|e| Error::transport(operation, e, &[secret]))?;
         envelope::read(operation, &reply, &[secret])

@@ -47,7 +47,7 @@ impl Client {
                     .header(USER_AGENT, self.inner.user_agent.clone());
                 let result = budget
                     .attempt(LOGIN, async {
-                        let reply = transport::send(request)
+                        let reply = transport::send(request, self.inner.max_reply_size)
                             .await
                             .map_err(|e| Error::transport(LOGIN, e, &[secret]))?;
                         envelope::read(LOGIN, &reply, &[secret])
