@@ -258,6 +258,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    /// A decode error; its texts may quote the reply, so they come scrubbed.
     pub(crate) fn new(
         path: Option<Scrubbed>,
         message: Scrubbed,
