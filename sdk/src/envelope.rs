@@ -673,6 +673,34 @@ mod tests {
     }
 
     #[test]
+    fn decode_errors_never_quote_a_secret() {
+        #[derive(Debug, Deserialize)]
+        struct Login {
+            #[serde(rename = "AppId")]
+            _app_id: u64,
+        }
+        // The secret the exchange sent, and a ticket the reply itself holds.
+        for (body, secret) in [
+            (
+                r#"{"Code":"Success","Data":{"AppId":"tf_sent+1"}}"#,
+                "tf_sent+1",
+            ),
+            (
+                r#"{"Response":{"Authorization":"tf_new","AppId":"tf_new"}}"#,
+                "tf_new",
+            ),
+        ] {
+            let err = read(OP, &reply(200, body), &["tf_sent+1"])
+                .unwrap()
+                .decode::<Login>(OP)
+                .unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains(r#"invalid type: string "<redacted>", expected u64"#));
+        }
+    }
+
+    #[test]
     fn a_huge_message_makes_a_short_error() {
         let huge = "媒体不存在\n".repeat(100_000);
         let body = serde_json::json!({"Code": "InvalidParameter", "Message": huge,
