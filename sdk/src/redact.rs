@@ -50,12 +50,6 @@ const SECRET_KEYS: [&str; 9] = [
 #[derive(Clone, Default)]
 pub(crate) struct Secrets(Vec<SecretString>);
 
-impl fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} redacted)", self.0.len())
-    }
-}
-
 impl Secrets {
     /// The secrets `secrets`, empty ones left out.
     pub(crate) fn new(secrets: &[&str]) -> Self {
@@ -112,7 +106,7 @@ impl Secrets {
 
 /// Text fit to show: scrubbed of credentials, on one line and bounded. Made only by
 /// [`Secrets::scrub`] (and, for the SDK's own texts, from a `&'static str`).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct Scrubbed(String);
 
 impl Scrubbed {
