@@ -133,9 +133,10 @@ impl ClientBuilder {
     /// The largest reply body the client reads, in bytes (default 32 MiB, far above the
     /// largest real reply: a page of 30 full `MaterialInfo` is tens of KiB). A body is read as it
     /// arrives and never buffered past this: a longer one (or one whose `Content-Length` says
-    /// so) fails the attempt with [`ErrorKind::Decode`](crate::ErrorKind::Decode) for a success
-    /// status, or [`ErrorKind::Http`](crate::ErrorKind::Http) (with the snippet read so far) for
-    /// an error status. Must not be 0.
+    /// so) is dropped unread and fails the attempt with
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) for a success status, or
+    /// [`ErrorKind::Http`](crate::ErrorKind::Http) (without a snippet) for an error status. Must
+    /// not be 0.
     pub fn max_reply_size(mut self, bytes: usize) -> Self {
         self.max_reply_size = bytes;
         self
