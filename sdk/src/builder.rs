@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
 use crate::identity::{Identity, Known};
 use crate::options::RetryPolicy;
+use crate::redact::Masked;
 use crate::signer::Signature;
 use crate::ticket_cache::TicketCache;
 use crate::transport;
@@ -19,25 +20,30 @@ use crate::transport;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    login_endpoint: String,
-    api_endpoint: String,
+    login_endpoint: Masked,
+    api_endpoint: Masked,
     source: Option<SignatureSource>,
     ticket: Option<Ticket>,
     connect_timeout: Duration,
     defaults: Defaults,
     user_agent: String,
     validate: bool,
+    max_reply_size: usize,
     http: Option<reqwest::Client>,
     identity: Identity,
     #[cfg(feature = "test-util")]
     mock: Option<crate::mock::Mock>,
 }
 
+/// The default of [`ClientBuilder::max_reply_size`]: 32 MiB, about a thousand times the largest
+/// page a list action returns.
+const DEFAULT_MAX_REPLY_SIZE: usize = 32 << 20;
+
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
-            login_endpoint: DEFAULT_LOGIN_ENDPOINT.to_owned(),
-            api_endpoint: DEFAULT_API_ENDPOINT.to_owned(),
+            login_endpoint: Masked(DEFAULT_LOGIN_ENDPOINT.to_owned()),
+            api_endpoint: Masked(DEFAULT_API_ENDPOINT.to_owned()),
             source: None,
             ticket: None,
             connect_timeout: Duration::from_secs(5),
@@ -48,6 +54,7 @@ impl Default for ClientBuilder {
             },
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             validate: true,
+            max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             http: None,
             identity: Identity::default(),
             #[cfg(feature = "test-util")]
@@ -65,13 +72,13 @@ impl ClientBuilder {
 
     /// The login exchange's endpoint (default `https://open.cme.qcloud.com`).
     pub fn login_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.login_endpoint = url.into();
+        self.login_endpoint = Masked(url.into());
         self
     }
 
     /// The client API's endpoint (default `https://web-paas-api.cme.qcloud.com`).
     pub fn api_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.api_endpoint = url.into();
+        self.api_endpoint = Masked(url.into());
         self
     }
 
@@ -146,6 +153,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest reply body the client reads, in bytes (default 32 MiB, far above the
+    /// largest real reply: a page of 30 full `MaterialInfo` is tens of KiB). A body is read as it
+    /// arrives and never buffered past this: a longer one (or one whose `Content-Length` says
+    /// so) is dropped unread and fails the attempt with
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) for a success status, or
+    /// [`ErrorKind::Http`](crate::ErrorKind::Http) (without a snippet) for an error status. Must
+    /// not be 0.
+    pub fn max_reply_size(mut self, bytes: usize) -> Self {
+        self.max_reply_size = bytes;
+        self
+    }
+
     /// Uses this reqwest client (its TLS, proxy and pool settings) instead of the SDK's own.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -166,8 +185,8 @@ impl ClientBuilder {
     /// valid header value, neither a signature source nor a ticket is given, or the HTTP client
     /// cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
-        let login_endpoint = transport::endpoint("login", &self.login_endpoint)?;
-        let api_endpoint = transport::endpoint("API", &self.api_endpoint)?;
+        let login_endpoint = transport::endpoint("login", &self.login_endpoint.0)?;
+        let api_endpoint = transport::endpoint("API", &self.api_endpoint.0)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config(format!("invalid user agent {:?}", self.user_agent)))?;
         #[cfg(feature = "test-util")]
@@ -176,6 +195,9 @@ impl ClientBuilder {
         let mocked = false;
         if self.source.is_none() && self.ticket.is_none() && !mocked {
             return Err(Error::config("a signature source or a ticket is required"));
+        }
+        if self.max_reply_size == 0 {
+            return Err(Error::config("the maximum reply size must not be 0"));
         }
         let http = match self.http {
             Some(http) => http,
@@ -216,6 +238,7 @@ impl ClientBuilder {
                 user_agent,
                 defaults: self.defaults,
                 validate: self.validate,
+                max_reply_size: self.max_reply_size,
                 source: self.source,
                 tickets: TicketCache::new(self.ticket),
             }),

@@ -19,6 +19,7 @@ use crate::generated::types::LoginData;
 use crate::identity::Known;
 use crate::options::{CallOptions, RetryPolicy};
 use crate::raw::RawRequest;
+use crate::redact;
 use crate::retry::{Budget, Retrier};
 use crate::signer::SignAction;
 use crate::ticket_cache::TicketCache;
@@ -50,6 +51,8 @@ pub(crate) struct Inner {
     pub(crate) user_agent: HeaderValue,
     pub(crate) defaults: Defaults,
     pub(crate) validate: bool,
+    /// The largest reply body read, in bytes.
+    pub(crate) max_reply_size: usize,
     pub(crate) source: Option<SignatureSource>,
     pub(crate) tickets: TicketCache,
     pub(crate) identity: Known,
@@ -70,13 +73,17 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         f.debug_struct("Client")
-            .field("login_endpoint", &inner.login_endpoint.as_str())
-            .field("api_endpoint", &inner.api_endpoint.as_str())
+            .field(
+                "login_endpoint",
+                &redact::scrub(inner.login_endpoint.as_str()),
+            )
+            .field("api_endpoint", &redact::scrub(inner.api_endpoint.as_str()))
             .field("signature_source", &inner.source)
             .field("identity", &inner.identity.current())
             .field("has_ticket", &inner.tickets.current().is_some())
             .field("defaults", &inner.defaults)
             .field("validate_requests", &inner.validate)
+            .field("max_reply_size", &inner.max_reply_size)
             .finish_non_exhaustive()
     }
 }
@@ -390,7 +397,7 @@ impl Client {
             .header(CONTENT_TYPE, "application/json")
             .header(USER_AGENT, self.inner.user_agent.clone())
             .body(body.clone());
-        let reply = transport::send(request)
+        let reply = transport::send(request, self.inner.max_reply_size)
             .await
             .map_err(|e| Error::transport(operation, e, &[secret]))?;
         envelope::read(operation, &reply, &[secret])

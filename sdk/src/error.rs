@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::action::{ActionMeta, ErrorCategory, Retryability};
 use crate::generated::codes::ErrorCode;
-use crate::redact;
+use crate::redact::{self, Scrubbed, Secrets};
 use crate::validate::ValidationError;
 
 /// A boxed error, as returned by a signature callback.
@@ -22,6 +22,13 @@ fn status_retryable(status: u16, operation: Operation) -> bool {
 
 /// A failed call. `Display` names the action and, for errors of the service, its code and
 /// message; the ticket, signatures and keys never appear in it, in `Debug` or in the source chain.
+///
+/// Every text in it that comes from outside the SDK (the service's code and messages, a body
+/// snippet, a decode error that quotes the reply, a signature source's error) is scrubbed of
+/// credentials (also percent-encoded or double-encoded), put on one line and bounded (500
+/// characters, 200 for a body snippet), so an error is never longer than a few lines whatever
+/// the service sends. A signature source's error is kept, scrubbed, as the text of the
+/// [`source`](StdError::source).
 ///
 /// Inspect it with [`kind`](Self::kind) and the predicates.
 #[derive(Clone)]
@@ -77,9 +84,12 @@ pub enum ErrorKind {
     Timeout(TimeoutKind),
     /// The connection failed or broke (DNS, TCP, TLS, reset); see [`source`](StdError::source).
     Transport(TransportError),
-    /// An HTTP error status with a body that is not the service's envelope (a proxy's HTML page).
+    /// An HTTP error status with a body that is not the service's envelope (a proxy's HTML page),
+    /// or one larger than the client's
+    /// [`max_reply_size`](crate::ClientBuilder::max_reply_size).
     Http(HttpError),
-    /// The reply could not be decoded.
+    /// The reply could not be decoded, or (with a success status) was larger than the client's
+    /// [`max_reply_size`](crate::ClientBuilder::max_reply_size).
     Decode(DecodeError),
     /// The request broke a documented constraint; nothing was sent.
     InvalidRequest(ValidationError),
@@ -122,7 +132,8 @@ impl fmt::Display for PagingError {
     }
 }
 
-/// An error answer of the service.
+/// An error answer of the service. Its texts are scrubbed of credentials, on one line and at
+/// most 500 characters long.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -139,6 +150,25 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error answer as read from a reply, its texts scrubbed of `secrets`.
+    pub(crate) fn from_reply(
+        code: &str,
+        message: Option<&str>,
+        english_message: Option<&str>,
+        http_status: u16,
+        request_id: Option<&str>,
+        secrets: &Secrets,
+    ) -> Self {
+        let text = |text: &str| secrets.scrub(text, redact::TEXT_CHARS).into_string();
+        Self {
+            code: ErrorCode::from(text(code).as_str()),
+            message: message.map(text).unwrap_or_default(),
+            english_message: english_message.map(text).filter(|m| !m.is_empty()),
+            http_status,
+            request_id: request_id.map(text),
+        }
+    }
+
     /// The most useful message: the English one and the Chinese one in parentheses when the
     /// reply has both, otherwise whichever it has. When the reply has none, the texts the docs
     /// give for the code ([`ErrorCode::message_en`], [`ErrorCode::message_zh`]); never a text
@@ -237,7 +267,7 @@ impl fmt::Display for TimeoutKind {
 pub struct TransportError {
     /// Whether it failed while connecting, so the request was certainly not sent.
     pub connect: bool,
-    detail: String,
+    detail: Scrubbed,
 }
 
 /// An HTTP error status without the service's envelope.
@@ -257,13 +287,48 @@ pub struct DecodeError {
     /// Where in the reply, e.g. `Data.MaterialInfoSet[3].BasicInfo.MaterialType`; `None` when
     /// the body is not a JSON envelope at all.
     pub path: Option<String>,
-    /// What is wrong.
+    /// What is wrong (scrubbed of credentials, on one line, at most 500 characters).
     pub message: String,
     /// The HTTP status of the reply.
     pub http_status: u16,
     /// The start of the body, redacted, when the body is not a JSON envelope.
     pub snippet: Option<String>,
 }
+
+impl DecodeError {
+    /// A decode error; its texts may quote the reply, so they come scrubbed.
+    pub(crate) fn new(
+        path: Option<Scrubbed>,
+        message: Scrubbed,
+        http_status: u16,
+        snippet: Option<Scrubbed>,
+    ) -> Self {
+        Self {
+            path: path.map(Scrubbed::into_string),
+            message: message.into_string(),
+            http_status,
+            snippet: snippet.map(Scrubbed::into_string),
+        }
+    }
+}
+
+/// A foreign error (a signature source's) kept as its scrubbed text: it may quote what it
+/// fetched.
+struct Foreign(Scrubbed);
+
+impl fmt::Display for Foreign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Foreign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for Foreign {}
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -344,7 +409,8 @@ impl Error {
     /// The signature callback failed with `cause`.
     pub(crate) fn signature_source(operation: Operation, cause: BoxError) -> Self {
         let mut err = Self::auth(operation, AuthError::SignatureSource);
-        err.0.source = Some(Arc::from(cause));
+        let text = redact::scrub(&chain(&*cause));
+        err.0.source = Some(Arc::new(Foreign(text)));
         err
     }
 
@@ -381,7 +447,7 @@ impl Error {
             timeout.0.source = Some(Arc::new(err));
             return timeout;
         }
-        let detail = redact::scrub(&chain(&err), secrets);
+        let detail = Secrets::new(secrets).scrub(&chain(&err), redact::TEXT_CHARS);
         let kind = ErrorKind::Transport(TransportError { connect, detail });
         let mut out = Self::new(operation, kind, connect || operation.idempotent());
         out.0.source = Some(Arc::new(err));
@@ -391,9 +457,10 @@ impl Error {
     pub(crate) fn http(
         operation: Operation,
         status: u16,
-        snippet: String,
+        snippet: Scrubbed,
         retry_after: Option<Duration>,
     ) -> Self {
+        let snippet = snippet.into_string();
         let kind = ErrorKind::Http(HttpError { status, snippet });
         let mut err = Self::new(operation, kind, status_retryable(status, operation));
         err.0.retry_after = retry_after;
@@ -413,11 +480,14 @@ impl Error {
     }
 
     pub(crate) fn encode(operation: Operation, err: &serde_json::Error) -> Self {
-        Self::new(operation, ErrorKind::Encode(err.to_string()), false)
+        let message = redact::scrub(&err.to_string()).into_string();
+        Self::new(operation, ErrorKind::Encode(message), false)
     }
 
+    /// A configuration error; `message` may quote what the user gave (an endpoint).
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Self::new(Operation::Build, ErrorKind::Config(message.into()), false)
+        let message = redact::scrub(&message.into()).into_string();
+        Self::new(Operation::Build, ErrorKind::Config(message), false)
     }
 
     /// A walk over pages that could not go on.
@@ -430,7 +500,7 @@ impl Error {
     pub(crate) fn transport_detail(operation: Operation, connect: bool, detail: &str) -> Self {
         let kind = ErrorKind::Transport(TransportError {
             connect,
-            detail: redact::scrub(detail, &[]),
+            detail: redact::scrub(detail),
         });
         Self::new(operation, kind, connect || operation.idempotent())
     }
@@ -612,7 +682,7 @@ impl fmt::Display for Error {
         if let (ErrorKind::Auth(AuthError::SignatureSource), Some(source)) =
             (&self.0.kind, &self.0.source)
         {
-            write!(f, ": {}", redact::scrub(&chain(source.as_ref()), &[]))?;
+            write!(f, ": {source}")?;
         }
         if self.0.attempts > 1 {
             write!(f, " (after {} attempts)", self.0.attempts)?;
@@ -645,8 +715,7 @@ impl fmt::Debug for Error {
             s.field("page_offset", &offset);
         }
         if let Some(source) = &self.0.source {
-            // Scrubbed like `Display`: a signature callback's error may quote what it fetched.
-            s.field("source", &redact::scrub(&chain(source.as_ref()), &[]));
+            s.field("source", &redact::scrub(&chain(source.as_ref())));
         }
         s.finish()
     }

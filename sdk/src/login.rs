@@ -9,6 +9,7 @@ use crate::error::{AuthError, DecodeError, Error, Operation};
 use crate::generated::types::LoginData;
 use crate::identity::Identity;
 use crate::options::RetryPolicy;
+use crate::redact::{self, Scrubbed};
 use crate::retry::{Budget, Retrier};
 use crate::signer::{SignAction, Signature};
 use crate::transport;
@@ -54,7 +55,7 @@ impl Client {
                     .header(USER_AGENT, self.inner.user_agent.clone());
                 let result = budget
                     .attempt(LOGIN, async {
-                        let reply = transport::send(request)
+                        let reply = transport::send(request, self.inner.max_reply_size)
                             .await
                             .map_err(|e| Error::transport(LOGIN, e, &[secret]))?;
                         envelope::read(LOGIN, &reply, &[secret])
@@ -101,12 +102,13 @@ fn decode_login(payload: Payload) -> Result<LoginData, Error> {
     let status = payload.status;
     let data: LoginData = payload.decode(operation).map_err(Error::at_login)?;
     if data.authorization.trim().is_empty() {
-        let decode = DecodeError {
-            path: Some(format!("{container}.Authorization")),
-            message: "the ticket is empty".to_owned(),
-            http_status: status,
-            snippet: None,
-        };
+        let path = format!("{container}.Authorization");
+        let decode = DecodeError::new(
+            Some(redact::scrub(&path)),
+            Scrubbed::from("the ticket is empty"),
+            status,
+            None,
+        );
         return Err(Error::decode(operation, decode).at_login());
     }
     Ok(data)

@@ -370,6 +370,7 @@ impl Mock {
                 status,
                 retry_after: None,
                 body,
+                over_limit: None,
             }),
             Some(Answer::Fail(error)) => Err(error),
             None => panic!(
@@ -391,6 +392,7 @@ impl Mock {
             status: 200,
             retry_after: None,
             body: Bytes::from(body.to_string()),
+            over_limit: None,
         }
     }
 }
@@ -448,7 +450,8 @@ pub mod error {
 
     /// An HTTP error status whose body is not the service's envelope.
     pub fn http<A: Action>(status: u16, body: &str) -> Error {
-        Error::http(Operation::Action(A::META), status, body.to_owned(), None)
+        let snippet = crate::redact::Secrets::default().snippet(body.as_bytes());
+        Error::http(Operation::Action(A::META), status, snippet, None)
     }
 
     /// The reply could not be decoded at `path` (e.g. `Data.MaterialInfoSet[0]`).

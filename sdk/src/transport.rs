@@ -15,12 +15,20 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     /// `Retry-After`, when given in seconds.
     pub(crate) retry_after: Option<Duration>,
+    /// The body; empty when it was larger than the limit.
     pub(crate) body: Bytes,
+    /// The limit the body was larger than, if it was.
+    pub(crate) over_limit: Option<usize>,
 }
 
-/// Sends `request` and reads the whole reply.
-pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<Reply, reqwest::Error> {
-    let response = request.send().await?;
+/// Sends `request` and reads the reply, its body as it arrives and never more than `max_size`
+/// bytes of it: a longer body (or one whose `Content-Length` says so) is dropped, with the
+/// connection, as soon as it is known to be too long.
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    max_size: usize,
+) -> Result<Reply, reqwest::Error> {
+    let mut response = request.send().await?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -28,12 +36,46 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<Reply, reqw
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = response.bytes().await?;
+    let declared_too_long = response
+        .content_length()
+        .is_some_and(|len| usize::try_from(len).map_or(true, |len| len > max_size));
+    let body = if declared_too_long {
+        None
+    } else {
+        read_body(&mut response, max_size).await?
+    };
     Ok(Reply {
         status,
         retry_after,
-        body,
+        over_limit: body.is_none().then_some(max_size),
+        body: body.unwrap_or_default(),
     })
+}
+
+/// The body of `response`, or `None` as soon as it is longer than `max_size` bytes.
+async fn read_body(
+    response: &mut reqwest::Response,
+    max_size: usize,
+) -> Result<Option<Bytes>, reqwest::Error> {
+    let mut chunks = Vec::new();
+    let mut len = 0;
+    while let Some(chunk) = response.chunk().await? {
+        if chunk.len() > max_size - len {
+            return Ok(None);
+        }
+        len += chunk.len();
+        chunks.push(chunk);
+    }
+    Ok(Some(match chunks.as_slice() {
+        [one] => one.clone(),
+        _ => {
+            let mut body = Vec::with_capacity(len);
+            chunks
+                .iter()
+                .for_each(|chunk| body.extend_from_slice(chunk));
+            Bytes::from(body)
+        }
+    }))
 }
 
 /// Parses an endpoint: an absolute `http` or `https` URL.

@@ -5,5 +5,6 @@ mod calls;
 mod identity;
 mod login;
 mod reliability;
+mod replies;
 mod single_flight;
 mod support;

@@ -86,6 +86,8 @@ pub enum Reply {
         headers: Vec<(&'static str, String)>,
         body: String,
     },
+    /// A JSON body given as bytes, which need not be UTF-8.
+    Bytes(u16, Vec<u8>),
     Hang,
 }
 
@@ -120,6 +122,12 @@ impl Reply {
                 }
                 (status_code(status), map, body).into_response()
             }
+            Reply::Bytes(status, body) => (
+                status_code(status),
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response(),
             Reply::Hang => unreachable!("handled by the caller"),
         }
     }
