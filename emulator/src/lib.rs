@@ -7,7 +7,8 @@
 //! embedded plaintext, expiry, action), issues random tickets with a configurable lifetime,
 //! validates every request against the spec, keeps its state in memory per platform and
 //! owner, and answers with the service's envelope `{Code, Message, EnglishMessage, Data}`:
-//! HTTP 200 always, except for injected faults and unknown routes (404).
+//! HTTP 200 always, except for injected faults, unknown routes (404) and a method a route does
+//! not serve (405, with an `Allow` header).
 //!
 //! # Running it standalone
 //!

@@ -328,6 +328,16 @@ async fn not_found(method: Method, uri: Uri) -> Response {
     failure(StatusCode::NOT_FOUND, &f)
 }
 
+/// A route that exists, asked with a method it does not serve: the envelope with HTTP 405 (axum
+/// adds the `Allow` header listing the methods it does serve).
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let f = Failure::new(ErrorCode::InvalidRequest).detail(format!(
+        "invalid request: {method} is not allowed on {}; the Allow header lists the methods that are",
+        uri.path()
+    ));
+    failure(StatusCode::METHOD_NOT_ALLOWED, &f)
+}
+
 fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
     json_response(status, &json!({"Error": message.into()}))
 }
@@ -416,6 +426,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/state", get(state_get))
         .route("/_emulator/reset", post(state_reset))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 

@@ -490,3 +490,64 @@ async fn wrong_routes_get_envelopes() {
     assert_eq!(reply["Code"], "InvalidAction");
     h.emu.shutdown().await;
 }
+
+/// Every route of the emulator with the methods it serves (`GET` also answers `HEAD`).
+const ROUTES: [(&str, &[&str]); 9] = [
+    ("/", &["GET"]),
+    ("/_emulator/health", &["GET"]),
+    ("/_emulator/faults", &["GET", "POST", "DELETE"]),
+    ("/_emulator/faults/1", &["DELETE"]),
+    ("/_emulator/stats", &["GET", "DELETE"]),
+    ("/_emulator/tickets/expire", &["POST"]),
+    ("/_emulator/tasks/complete", &["POST"]),
+    ("/_emulator/state", &["GET"]),
+    ("/_emulator/reset", &["POST"]),
+];
+
+#[tokio::test]
+async fn wrong_methods_get_405_envelopes_on_every_route() {
+    let h = Harness::start().await;
+    let base = h.emu.base_url();
+    let before = h.emu.snapshot();
+    for (path, allowed) in ROUTES {
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            if allowed.contains(&method) {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let resp = h
+                .http
+                .request(method.clone(), format!("{base}{path}"))
+                .body("{}")
+                .send()
+                .await
+                .expect("reply");
+            assert_eq!(resp.status(), 405, "{method} {path}");
+            let allow = resp
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            for m in allowed {
+                assert!(allow.contains(m), "{method} {path}: Allow {allow:?}");
+            }
+            let bytes = resp.bytes().await.expect("body");
+            let reply: Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {bytes:?}"));
+            assert_eq!(reply["Code"], "InvalidRequest", "{method} {path}: {reply}");
+            assert!(
+                reply["Message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{reply}"
+            );
+            let english = reply["EnglishMessage"].as_str().unwrap_or_default();
+            assert!(
+                english.contains(method.as_str()) && english.contains(path),
+                "{method} {path}: {reply}"
+            );
+        }
+    }
+    assert_eq!(h.emu.snapshot(), before, "nothing ran");
+    assert_eq!(h.emu.stats(), cme_emulator::Stats::default());
+    h.emu.shutdown().await;
+}

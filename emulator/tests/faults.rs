@@ -526,3 +526,27 @@ async fn the_server_stops_on_shutdown_and_on_drop() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_fault_for_zero_times_never_fires() {
+    let h = Harness::start().await;
+    let t = h.login(DEMO_USER_ID).await;
+    h.emu.inject(
+        FaultSpec::status(503)
+            .action("Team", "DescribeJoinTeams")
+            .times(0),
+    );
+    let add = h
+        .http
+        .post(format!("{}/_emulator/faults", h.emu.base_url()))
+        .body(r#"{"Kind":"Drop","Times":0}"#)
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(add.status(), 200);
+    for _ in 0..3 {
+        h.ok(&t, "Team/DescribeJoinTeams", json!({})).await;
+    }
+    assert!(h.emu.faults().is_empty(), "spent from the start");
+    h.emu.shutdown().await;
+}
