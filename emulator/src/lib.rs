@@ -7,8 +7,9 @@
 //! embedded plaintext, expiry, action), issues random tickets with a configurable lifetime,
 //! validates every request against the spec, keeps its state in memory per platform and
 //! owner, and answers with the service's envelope `{Code, Message, EnglishMessage, Data}`:
-//! HTTP 200 always, except for injected faults, unknown routes (404) and a method a route does
-//! not serve (405, with an `Allow` header).
+//! HTTP 200 always, except for injected faults, unknown routes (404), a method a route does
+//! not serve (405, with an `Allow` header), a body too slow to arrive (408) and a connection past
+//! the cap (503); see [Slow clients and the connection cap](#slow-clients-and-the-connection-cap).
 //!
 //! # Running it standalone
 //!
@@ -21,7 +22,8 @@
 //! ([`DEMO_SECRET_ID`] / [`DEMO_SECRET_KEY`]), the platform [`DEMO_PLATFORM`] and the built-in
 //! demo fixture, and prints the URL, the credentials and a copy-paste example. `--secret-id`,
 //! `--secret-key`, `--platform`, `--fixture FILE`, `--ticket-lifetime SECS`,
-//! `--task-duration SECS`, `--login-shape current|legacy`, `--max-body-bytes N` and
+//! `--task-duration SECS`, `--login-shape current|legacy`, `--max-body-bytes N`,
+//! `--header-read-timeout SECS`, `--body-read-timeout SECS`, `--max-connections N` and
 //! `--config FILE` (a JSON [`FileConfig`]) change that. Ctrl-C stops it.
 //!
 //! Point a client at it by using its base URL as both the login and the API endpoint.
@@ -84,6 +86,34 @@
 //!   unknown or expired ticket `AuthFailure.SessionInvalid`; `EnglishMessage` names the field and
 //!   the problem. A refused request changes nothing.
 //!
+//! # Slow clients and the connection cap
+//!
+//! No client can hold a connection forever, and a flood of them cannot exhaust the emulator:
+//!
+//! - **Header read timeout** ([`EmulatorBuilder::header_read_timeout`], default
+//!   [`DEFAULT_HEADER_READ_TIMEOUT`], 10 s): a request's head (request line and headers) must
+//!   arrive within it, counted from the connection's start or the end of the previous reply;
+//!   otherwise the connection is closed (no reply is possible before a request line). A silent
+//!   connection, a head that never ends, endless bare CRLFs, and an idle keep-alive connection
+//!   are all closed after it.
+//! - **Body read timeout** ([`EmulatorBuilder::body_read_timeout`], default
+//!   [`DEFAULT_BODY_READ_TIMEOUT`], 30 s): a request's whole body must arrive within it. A body
+//!   announced but never sent, one trickled a byte at a time, a chunk of `ffffffffffffffff`
+//!   bytes: answered HTTP 408 with the envelope (`InvalidRequest`, `request timeout: …`) and
+//!   `Connection: close`. A body announced larger than 16 times the body limit (at least
+//!   16 MiB) is refused at once (`RequestSizeLimitExceeded`); a broken chunked encoding is
+//!   `InvalidRequest`; both close the connection too. A route that needs no body (the login, an
+//!   injected status) answers without waiting for it, and closes the connection if the body is
+//!   still to come.
+//! - **Connection cap** ([`EmulatorBuilder::max_connections`], default
+//!   [`DEFAULT_MAX_CONNECTIONS`], 1024): a connection past it is answered at once HTTP 503 with
+//!   the envelope (`RequestLimitExceeded`) and closed, without reading its request; the
+//!   connections within the cap are served as usual.
+//!
+//! Each connection costs one file descriptor: a dropped-connection fault closes the request's
+//! own socket. [`RunningEmulator::shutdown`] stops accepting, closes idle connections, lets the
+//! requests in flight finish (stuck clients included, within their timeouts) and returns.
+//!
 //! # Fixtures
 //!
 //! The starting data is a JSON [`Fixture`]; the format is documented in [`fixture`]. The
@@ -113,6 +143,7 @@
 //! [`RunningEmulator::inject`] or `POST /_emulator/faults`; see [`faults`].
 
 mod config;
+mod connections;
 pub mod dispatch;
 pub mod faults;
 pub mod fixture;
@@ -129,10 +160,11 @@ mod tickets;
 mod time;
 
 pub use config::{
-    Emulator, EmulatorBuilder, FileConfig, LoginShape, StartError, DEFAULT_LISTEN,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_TASK_DURATION, DEFAULT_TICKET_LIFETIME, DEMO_MATERIAL_ID,
-    DEMO_MEMBER_ID, DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID,
-    DEMO_SECRET_KEY, DEMO_TEAM_ID, DEMO_USER_ID,
+    Emulator, EmulatorBuilder, FileConfig, LoginShape, StartError, DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TASK_DURATION, DEFAULT_TICKET_LIFETIME, DEMO_MATERIAL_ID, DEMO_MEMBER_ID,
+    DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY,
+    DEMO_TEAM_ID, DEMO_USER_ID, MAX_CONNECTIONS_LIMIT,
 };
 pub use faults::{FaultKind, FaultSpec, FaultTarget, Faults};
 pub use fixture::{Fixture, FixtureError};
