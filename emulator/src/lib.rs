@@ -41,19 +41,22 @@
 //!         .task_duration(Duration::from_millis(200))
 //!         .start()                                 // 127.0.0.1 on an ephemeral port
 //!         .await?;
-//!     let base = emulator.base_url();              // login and API endpoint
-//!     let signature = emulator.login_signature(DEMO_USER_ID);
-//!     // ... GET {base}/?signature=..., then POST {base}/PaaS/Material/ListMedia?auth=...
+//!     let client = emulator.client(DEMO_USER_ID).await?; // a cme_sdk::Client, logged in
+//!     let teams = client.team().describe_join_teams().send().await?;
+//!     assert_eq!(teams.team_set.len(), 1);
+//!     // or by hand: GET {base_url}/?signature=..., then POST {base_url}/PaaS/Class/Action?auth=...
+//!     let (base_url, signature) = (emulator.base_url(), emulator.login_signature(DEMO_USER_ID));
 //!     emulator.inject(FaultSpec::status(503).action("Material", "DeleteMaterial").times(1));
 //!     assert_eq!(emulator.stats().executed("Material/DeleteMaterial"), 0);
-//!     # let _ = (base, signature);
+//!     # let _ = (base_url, signature);
 //!     emulator.shutdown().await;                   // or just drop it
 //!     Ok(())
 //! }
 //! ```
 //!
-//! [`RunningEmulator`] also issues tickets directly ([`RunningEmulator::ticket_for`]), makes
-//! signatures ([`RunningEmulator::signer`]), expires tickets, finishes processing tasks, counts
+//! [`RunningEmulator`] also gives logged-in clients ([`RunningEmulator::client`]), issues tickets
+//! directly ([`RunningEmulator::ticket_for`]), makes signatures
+//! ([`RunningEmulator::login_signature`], [`RunningEmulator::signer`]), expires tickets, finishes processing tasks, counts
 //! requests ([`RunningEmulator::stats`]: received and actually executed, per action) and
 //! copies the state ([`RunningEmulator::snapshot`]) so a test can check that a refused request
 //! changed nothing.

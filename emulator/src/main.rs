@@ -135,7 +135,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!("Try it (this signature for {DEMO_USER_ID} is valid for 5 minutes):");
-    println!("  curl -s '{}'", emulator.login_url(&signature));
+    println!(
+        "  curl -s '{}'",
+        emulator.login_url(signature.expose_secret())
+    );
     println!(
         "  curl -s -X POST '{base}/PaaS/Material/DescribeClass?auth=<Authorization>' \\\n    -d '{{\"Platform\":\"{platform}\",\"Owner\":{{\"Type\":\"PERSON\",\"Id\":\"{DEMO_USER_ID}\"}}}}'"
     );

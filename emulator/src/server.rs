@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::{Bytes, BytesMut};
-use cme_sdk::{ErrorCode, Signer, Verifier};
+use cme_sdk::{BoxError, Client, ErrorCode, Signature, SignatureSource, Signer, Ticket, Verifier};
 use futures_util::StreamExt;
 
 use serde::Serialize;
@@ -512,6 +512,9 @@ pub(crate) async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, St
     })
 }
 
+/// How long the signatures [`RunningEmulator`] makes are valid.
+const SIGNATURE_VALIDITY: Duration = Duration::from_secs(300);
+
 /// A copy of the emulator's state, per platform.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -577,29 +580,59 @@ impl RunningEmulator {
     }
 
     /// A `Login` signature for `user_id` on the configured platform, valid for five minutes.
-    pub fn login_signature(&self, user_id: &str) -> String {
+    pub fn login_signature(&self, user_id: &str) -> Signature {
         self.signer
-            .login(&self.platform, user_id, Duration::from_secs(300))
-            .expose_secret()
-            .to_owned()
+            .login(&self.platform, user_id, SIGNATURE_VALIDITY)
     }
 
     /// An `Upload` signature for `user_id` on the configured platform, valid for five minutes
-    /// (the `VerifySign` of `CreateUploadMaterial`).
-    pub fn upload_signature(&self, user_id: &str) -> String {
+    /// (the `VerifySign` of `CreateUploadMaterial` and `ProcessMaterial`).
+    pub fn upload_signature(&self, user_id: &str) -> Signature {
         self.signer
-            .upload(&self.platform, user_id, Duration::from_secs(300))
-            .expose_secret()
-            .to_owned()
+            .upload(&self.platform, user_id, SIGNATURE_VALIDITY)
     }
 
     /// Issues a ticket for `user_id` on the configured platform without the login exchange
     /// (the user is registered if new).
-    pub fn ticket_for(&self, user_id: &str) -> String {
+    pub fn ticket_for(&self, user_id: &str) -> Ticket {
         if let Some(mut p) = self.shared.store.lock(&self.platform) {
             p.ensure_user(user_id, time::unix_secs(SystemTime::now()));
         }
-        self.shared.tickets.issue(&self.platform, user_id)
+        Ticket::new(self.shared.tickets.issue(&self.platform, user_id))
+    }
+
+    /// A client of `user_id` pointed at the emulator, logged in. Its `Login` signatures come
+    /// from the emulator's signer, a fresh one for each login, as from the app's backend, so it
+    /// logs in again by itself when its ticket expires.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cme_emulator::{Emulator, DEMO_USER_ID};
+    ///
+    /// let emulator = Emulator::builder().start().await?;
+    /// let client = emulator.client(DEMO_USER_ID).await?;
+    /// let teams = client.team().describe_join_teams().send().await?;
+    /// assert!(!teams.team_set.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn client(&self, user_id: &str) -> Result<Client, cme_sdk::Error> {
+        let (signer, platform, user_id) = (
+            self.signer.clone(),
+            self.platform.clone(),
+            user_id.to_owned(),
+        );
+        let source = SignatureSource::from_fn(move || {
+            let signature = signer.login(&platform, &user_id, SIGNATURE_VALIDITY);
+            std::future::ready(Ok::<_, BoxError>(signature))
+        });
+        let client = Client::builder()
+            .endpoint(self.base_url())
+            .signature_source(source)
+            .build()?;
+        client.login().await?;
+        Ok(client)
     }
 
     /// The fault injector.

@@ -24,7 +24,10 @@ async fn login_current_shape_and_its_refusals() {
     let h = Harness::start().await;
     let demo = Signer::new(DEMO_SECRET_ID, DEMO_SECRET_KEY);
     let reply = h
-        .get_json(&h.emu.login_url(&h.emu.login_signature(DEMO_USER_ID)))
+        .get_json(
+            &h.emu
+                .login_url(h.emu.login_signature(DEMO_USER_ID).expose_secret()),
+        )
         .await;
     let response = &reply["Response"];
     assert_eq!(response["AppId"], 1_200_000_001);
@@ -100,7 +103,11 @@ async fn login_current_shape_and_its_refusals() {
     // a signature pasted without percent-encoding (its `+` read as spaces) still works
     let raw = h.emu.login_signature(DEMO_USER_ID);
     let reply = h
-        .get_json(&format!("{}/?signature={raw}", h.emu.base_url()))
+        .get_json(&format!(
+            "{}/?signature={}",
+            h.emu.base_url(),
+            raw.expose_secret()
+        ))
         .await;
     assert!(reply["Response"]["Authorization"].is_string(), "{reply}");
     assert_eq!(h.emu.stats().executed("Login"), 9);
@@ -111,7 +118,10 @@ async fn login_current_shape_and_its_refusals() {
 async fn login_legacy_shape() {
     let h = Harness::with(Emulator::builder().login_shape(LoginShape::Legacy)).await;
     let reply = h
-        .get_json(&h.emu.login_url(&h.emu.login_signature("new_user")))
+        .get_json(
+            &h.emu
+                .login_url(h.emu.login_signature("new_user").expose_secret()),
+        )
         .await;
     assert_eq!(reply["Code"], "Success", "{reply}");
     assert_eq!(reply["Message"], "成功");

@@ -209,7 +209,9 @@ async fn ratio_faults_fire_on_an_even_share() {
 async fn login_faults() {
     let h = Harness::start().await;
     h.emu.inject(FaultSpec::status(503).login().times(1));
-    let url = h.emu.login_url(&h.emu.login_signature(DEMO_USER_ID));
+    let url = h
+        .emu
+        .login_url(h.emu.login_signature(DEMO_USER_ID).expose_secret());
     let resp = h.http.get(&url).send().await.expect("reply");
     assert_eq!(resp.status(), 503);
     assert_eq!(h.emu.stats().executed("Login"), 0);
@@ -420,7 +422,7 @@ async fn parallel_creates_all_land() {
         async move {
             let sign = h.emu.upload_signature(DEMO_USER_ID);
             let started = h
-                .ok(t, "Material/CreateUploadMaterial", json!({"ClassId": video, "MaterialType": "IMAGE", "Name": format!("u{i}"), "Owner": person(DEMO_USER_ID), "VerifySign": sign}))
+                .ok(t, "Material/CreateUploadMaterial", json!({"ClassId": video, "MaterialType": "IMAGE", "Name": format!("u{i}"), "Owner": person(DEMO_USER_ID), "VerifySign": sign.expose_secret()}))
                 .await;
             h.ok(t, "Material/FinishUploadMaterial", json!({"UploadContext": started["UploadContext"], "VodFileId": format!("vod{i}")}))
                 .await["MaterialId"]

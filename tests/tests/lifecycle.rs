@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cme_emulator::{Emulator, FaultSpec};
-use cme_sdk::{
-    AuthError, BoxError, Client, ErrorCode, ErrorKind, Signature, SignatureSource, Ticket,
-};
+use cme_sdk::{AuthError, BoxError, Client, ErrorCode, ErrorKind, Signature, SignatureSource};
 use futures_util::future::join_all;
 use support::*;
 
@@ -200,7 +198,7 @@ async fn a_client_with_only_a_ticket_works_until_the_ticket_expires() {
     let emu = start().await;
     let client = Client::builder()
         .endpoint(emu.base_url())
-        .ticket(Ticket::new(emu.ticket_for(ALICE)))
+        .ticket(emu.ticket_for(ALICE))
         .build()
         .expect("a client with a ticket from elsewhere");
     client
