@@ -19,14 +19,14 @@ use cme_sdk::{BoxError, Client, ErrorCode, Signature, SignatureSource, Signer, T
 use futures_util::StreamExt;
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{EmulatorBuilder, LoginShape, StartError};
 use crate::connections::{self, Connection, Limits};
-use crate::dispatch::{Context, Failure};
+use crate::dispatch::{Context, Failure, Reply};
 use crate::faults::{Drawn, FaultJson, FaultKind, FaultSpec, Faults, Route};
 use crate::fixture::FixtureError;
 use crate::generated::service::dispatch;
@@ -67,15 +67,13 @@ impl<S: Sync> FromRequestParts<S> for Connection {
     }
 }
 
-/// The standard reply envelope.
+/// The error envelope (a success is a [`Reply`]).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Envelope<'a> {
     code: &'a str,
     message: &'a str,
     english_message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a Value>,
 }
 
 fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
@@ -90,14 +88,14 @@ fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     }
 }
 
-fn success(data: &Value) -> Response {
-    let envelope = Envelope {
-        code: "Success",
-        message: "成功",
-        english_message: "success",
-        data: (!data.is_null()).then_some(data),
-    };
-    json_response(StatusCode::OK, &envelope)
+/// A successful action's reply.
+fn success(reply: Reply) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.into_body(),
+    )
+        .into_response()
 }
 
 fn failure(status: StatusCode, failure: &Failure) -> Response {
@@ -105,7 +103,6 @@ fn failure(status: StatusCode, failure: &Failure) -> Response {
         code: failure.code().as_str(),
         message: failure.message(),
         english_message: failure.english_message(),
-        data: None,
     };
     json_response(status, &envelope)
 }
@@ -293,9 +290,9 @@ async fn api_route(
         let ctx = Context::new(session.platform, session.user_id);
         let result = dispatch(&shared.service, &ctx, &class, &action, &bytes);
         match result {
-            Ok(data) => {
+            Ok(reply) => {
                 shared.counters.executed(&route);
-                success(&data)
+                success(reply)
             }
             Err(f) => {
                 if f.reached_action() {
@@ -449,7 +446,6 @@ fn over_capacity_reply(max_connections: usize) -> Vec<u8> {
         code: f.code().as_str(),
         message: f.message(),
         english_message: f.english_message(),
-        data: None,
     })
     .unwrap_or_default();
     format!(
