@@ -135,7 +135,12 @@ fn child(args: &[String]) {
     match rest.first().map(String::as_str) {
         Some("emulator") => emulator::run(&Settings::new(quick, Vec::new())),
         Some("peak-mem") => decode::child(&rest[1..]),
-        Some("profile") => call::profile(&rest[1..]),
+        Some("profile") => match &rest[1..] {
+            [name, side, n] if name.starts_with("emulator.") => {
+                emulator::profile(side, n.parse().expect("N"));
+            }
+            args => call::profile(args),
+        },
         other => panic!("unknown child {other:?}"),
     }
 }
