@@ -60,7 +60,7 @@ impl Settings {
                 batch: Duration::from_millis(300),
                 mem_rounds: 3,
                 emulator_requests: 5 * 64 * 8 * 40,
-                emulator_rounds: 5,
+                emulator_rounds: 20,
                 quick,
                 filters: Vec::new(),
             }
