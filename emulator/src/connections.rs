@@ -50,7 +50,6 @@ pub(crate) async fn serve(
     mut stop: oneshot::Receiver<()>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let over_capacity: Arc<[u8]> = limits.over_capacity.into();
     // Dropping the sender tells every connection to shut down gracefully.
     let (closing, closed) = watch::channel(());
     loop {
@@ -74,7 +73,7 @@ pub(crate) async fn serve(
                     slot,
                 ));
             }
-            Err(_) => turn_away(stream, &over_capacity),
+            Err(_) => turn_away(stream, &limits.over_capacity),
         }
     }
     drop(listener);
