@@ -46,6 +46,19 @@ async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
     received
 }
 
+/// Sends `bytes` every 20 ms, each in time for any timeout, until the server closes the
+/// connection. Panics if it is still open after [`HELD`].
+async fn trickle(stream: &mut TcpStream, bytes: &[u8]) {
+    let send = async {
+        while stream.write_all(bytes).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(HELD, send)
+        .await
+        .expect("the connection was held open");
+}
+
 /// A reply's status and its body as JSON.
 fn parse(reply: &[u8]) -> (u16, Value) {
     let text = String::from_utf8_lossy(reply);
@@ -105,14 +118,7 @@ async fn a_head_that_never_ends_is_closed() {
     assert_eq!(reply, b"");
     // trickled bare CRLFs before a request line do not keep it open either
     let mut stream = connect(&emu).await;
-    let trickle = async {
-        while stream.write_all(b"\r\n").await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(HELD, trickle)
-        .await
-        .expect("the connection was held open");
+    trickle(&mut stream, b"\r\n").await;
     emu.shutdown().await;
 }
 
@@ -155,14 +161,7 @@ async fn a_body_that_never_comes_gets_408() {
         .write_all(head("1000").as_bytes())
         .await
         .expect("write");
-    let trickle = async {
-        while stream.write_all(b" ").await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(HELD, trickle)
-        .await
-        .expect("the connection was held open");
+    trickle(&mut stream, b" ").await;
     assert_timed_out(&until_closed(&mut stream).await);
     assert_eq!(h.emu.stats().executed("Material/DeleteMaterial"), 0);
     h.emu.shutdown().await;
@@ -189,14 +188,7 @@ async fn absurd_chunks_get_408_or_a_refusal() {
     // bare CRLFs: an empty body (a zero-size chunk), answered; more CRLFs then idle out
     let mut stream = connect(&h.emu).await;
     stream.write_all(head.as_bytes()).await.expect("write");
-    let trickle = async {
-        while stream.write_all(b"\r\n").await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(HELD, trickle)
-        .await
-        .expect("the connection was held open");
+    trickle(&mut stream, b"\r\n").await;
     assert_eq!(h.emu.stats().received("Material/DeleteMaterial"), 3);
     h.emu.shutdown().await;
 }
