@@ -36,6 +36,15 @@ pub const DEFAULT_TICKET_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_TASK_DURATION: Duration = Duration::from_secs(3);
 /// Default largest request body: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default time a client has to send a request's head (request line and headers), and how long
+/// an idle keep-alive connection stays open: 10 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a client has to send a request's whole body once its head arrived: 30 seconds.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on connections served at once: 1024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The largest cap on connections that can be set.
+pub const MAX_CONNECTIONS_LIMIT: usize = 1 << 20;
 
 /// Which login reply shape to serve (the docs show two).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -125,6 +134,9 @@ pub struct EmulatorBuilder {
     pub(crate) fixture: Fixture,
     pub(crate) max_body_bytes: usize,
     pub(crate) clock_skew: Duration,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) max_connections: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -139,6 +151,9 @@ impl Default for EmulatorBuilder {
             fixture: Fixture::demo(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             clock_skew: Duration::from_secs(60),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -209,6 +224,32 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client has to send a request's head (request line and headers), counted from
+    /// when the emulator starts waiting for it: from the connection's start, or from the end of
+    /// the previous reply on a keep-alive connection, which is therefore closed after this long
+    /// idle (default [`DEFAULT_HEADER_READ_TIMEOUT`], 10 seconds). Past it the connection is
+    /// closed. More than zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client has to send a request's whole body once its head arrived (default
+    /// [`DEFAULT_BODY_READ_TIMEOUT`], 30 seconds). Past it the request is answered HTTP 408 with
+    /// the envelope (`InvalidRequest`) and the connection closed. More than zero.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default [`DEFAULT_MAX_CONNECTIONS`], 1024; at
+    /// most [`MAX_CONNECTIONS_LIMIT`]). A connection past the cap is answered HTTP 503 with the
+    /// envelope (`RequestLimitExceeded`) and closed at once. At least 1.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+
     /// Applies a config file's settings (those it sets).
     pub fn config(mut self, config: &FileConfig) -> Result<Self, StartError> {
         if let Some(listen) = config.listen {
@@ -227,9 +268,7 @@ impl EmulatorBuilder {
             self.ticket_lifetime = Duration::from_secs(secs);
         }
         if let Some(secs) = config.task_duration {
-            self.task_duration = Duration::try_from_secs_f64(secs).map_err(|_| {
-                StartError::Config(format!("task duration {secs} is not a number of seconds"))
-            })?;
+            self.task_duration = seconds("task duration", secs)?;
         }
         if let Some(shape) = config.login_shape {
             self.login_shape = shape;
@@ -237,13 +276,49 @@ impl EmulatorBuilder {
         if let Some(bytes) = config.max_body_bytes {
             self.max_body_bytes = bytes;
         }
+        if let Some(secs) = config.header_read_timeout {
+            self.header_read_timeout = seconds("header read timeout", secs)?;
+        }
+        if let Some(secs) = config.body_read_timeout {
+            self.body_read_timeout = seconds("body read timeout", secs)?;
+        }
+        if let Some(connections) = config.max_connections {
+            self.max_connections = connections;
+        }
         Ok(self)
+    }
+
+    /// Refuses settings the server cannot run with.
+    pub(crate) fn check(&self) -> Result<(), StartError> {
+        if self.header_read_timeout.is_zero() {
+            return Err(StartError::Config(
+                "the header read timeout must be more than zero".to_owned(),
+            ));
+        }
+        if self.body_read_timeout.is_zero() {
+            return Err(StartError::Config(
+                "the body read timeout must be more than zero".to_owned(),
+            ));
+        }
+        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&self.max_connections) {
+            return Err(StartError::Config(format!(
+                "the cap on connections is {}, not between 1 and {MAX_CONNECTIONS_LIMIT}",
+                self.max_connections
+            )));
+        }
+        Ok(())
     }
 
     /// Binds the address and serves in the background on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, StartError> {
         server::start(self).await
     }
+}
+
+/// A number of seconds from a config file.
+fn seconds(what: &str, secs: f64) -> Result<Duration, StartError> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| StartError::Config(format!("{what} {secs} is not a number of seconds")))
 }
 
 /// The binary's config file (`--config FILE`, JSON); command-line flags override it.
@@ -258,7 +333,10 @@ impl EmulatorBuilder {
 ///   "ticket-lifetime": 86400,
 ///   "task-duration": 3,
 ///   "login-shape": "current",
-///   "max-body-bytes": 1048576
+///   "max-body-bytes": 1048576,
+///   "header-read-timeout": 10,
+///   "body-read-timeout": 30,
+///   "max-connections": 1024
 /// }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -283,6 +361,12 @@ pub struct FileConfig {
     pub login_shape: Option<LoginShape>,
     /// Largest request body, bytes.
     pub max_body_bytes: Option<usize>,
+    /// Time to send a request's head, and idle time of a keep-alive connection, seconds.
+    pub header_read_timeout: Option<f64>,
+    /// Time to send a request's body, seconds.
+    pub body_read_timeout: Option<f64>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -340,5 +424,36 @@ mod tests {
         };
         assert!(Emulator::builder().config(&nan).is_err());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn connection_limits_apply_and_are_checked() {
+        let defaults = Emulator::builder();
+        assert_eq!(defaults.header_read_timeout, DEFAULT_HEADER_READ_TIMEOUT);
+        assert_eq!(defaults.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
+        assert_eq!(defaults.max_connections, DEFAULT_MAX_CONNECTIONS);
+        assert!(defaults.check().is_ok());
+        let config: FileConfig = serde_json::from_str(
+            r#"{"header-read-timeout":0.5,"body-read-timeout":2,"max-connections":8}"#,
+        )
+        .expect("config");
+        let builder = Emulator::builder().config(&config).expect("applies");
+        assert_eq!(builder.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(builder.body_read_timeout, Duration::from_secs(2));
+        assert_eq!(builder.max_connections, 8);
+        let negative = FileConfig {
+            body_read_timeout: Some(-1.0),
+            ..FileConfig::default()
+        };
+        assert!(Emulator::builder().config(&negative).is_err());
+        for bad in [
+            Emulator::builder().header_read_timeout(Duration::ZERO),
+            Emulator::builder().body_read_timeout(Duration::ZERO),
+            Emulator::builder().max_connections(0),
+            Emulator::builder().max_connections(MAX_CONNECTIONS_LIMIT + 1),
+        ] {
+            let err = bad.check().expect_err("refused");
+            assert!(err.to_string().starts_with("invalid setting: "), "{err}");
+        }
     }
 }

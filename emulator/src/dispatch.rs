@@ -1,6 +1,6 @@
 //! What the generated router needs: the request [`Context`], the [`Failure`] an action answers
 //! with, and [`handle`], which decodes and validates a body, runs the action and encodes its
-//! `Data`.
+//! `Data` into a [`Reply`].
 
 use std::time::SystemTime;
 
@@ -8,7 +8,6 @@ use cme_sdk::validate::{Problem, ValidationError, Validator};
 use cme_sdk::{ErrorCode, Validate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
 /// Who makes a request, on which platform, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,10 +198,78 @@ fn authored(text: &str) -> String {
     format!("{AUTHORED_PREFIX}{text}")
 }
 
+/// What a successful action answers: the success envelope
+/// `{"Code":"Success","Message":"成功","EnglishMessage":"success","Data":{…}}`, encoded as JSON
+/// once, its `Data` straight from the typed value (never through a `serde_json::Value` tree).
+/// A `Data` with no fields is left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    body: Vec<u8>,
+    /// Where the `Data` starts in `body`, if there is one (it ends before the closing `}`).
+    data_at: Option<usize>,
+}
+
+impl Reply {
+    const HEAD: &'static str = r#"{"Code":"Success","Message":"成功","EnglishMessage":"success""#;
+    const DATA: &'static str = r#","Data":"#;
+
+    /// Encodes the envelope around `data`.
+    fn encode<D: Serialize>(data: &D) -> Result<Self, Failure> {
+        let mut body = Vec::with_capacity(1024);
+        body.extend_from_slice(Self::HEAD.as_bytes());
+        body.extend_from_slice(Self::DATA.as_bytes());
+        let data_at = body.len();
+        serde_json::to_writer(&mut body, data).map_err(|e| {
+            Failure::new(ErrorCode::InternalError).detail(format!("system error: {e}"))
+        })?;
+        let data_at = if body[data_at..] == *b"{}" {
+            body.truncate(Self::HEAD.len());
+            None
+        } else {
+            Some(data_at)
+        };
+        body.push(b'}');
+        Ok(Self { body, data_at })
+    }
+
+    /// The `Data` as JSON (an object), or `None` when it has no fields.
+    pub fn data(&self) -> Option<&[u8]> {
+        let end = self.body.len() - 1;
+        self.data_at.map(|at| &self.body[at..end])
+    }
+
+    /// The whole envelope, to send.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+}
+
+/// Decodes `body` into the request `R`, naming the path of the first problem. The common case,
+/// a good body, is decoded once without tracking paths; only a failed one is decoded again to
+/// name the path.
+fn decode<R: DeserializeOwned>(body: &[u8]) -> Result<R, Failure> {
+    let trailing = |e: serde_json::Error| {
+        Failure::new(ErrorCode::InvalidParameter)
+            .detail(format!("invalid JSON body: {e}"))
+            .refused()
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match R::deserialize(&mut de) {
+        Ok(request) => {
+            de.end().map_err(trailing)?;
+            Ok(request)
+        }
+        // decoded again, tracking the path, only to name where it failed
+        Err(_) => {
+            let de = &mut serde_json::Deserializer::from_slice(body);
+            serde_path_to_error::deserialize(de).map_err(|e| Failure::from_decode(&e))
+        }
+    }
+}
+
 /// Decodes `body` into the request `R` (an empty body is `{}`), validates it strictly (unknown
-/// enum values are violations), runs `f`, and encodes its `Data`; a `Data` with no fields gives
-/// `Value::Null`, which the envelope leaves out.
-pub fn handle<R, D>(body: &[u8], f: impl FnOnce(R) -> Result<D, Failure>) -> Result<Value, Failure>
+/// enum values are violations), runs `f`, and encodes its `Data` (see [`Reply`]).
+pub fn handle<R, D>(body: &[u8], f: impl FnOnce(R) -> Result<D, Failure>) -> Result<Reply, Failure>
 where
     R: DeserializeOwned + Validate,
     D: Serialize,
@@ -222,21 +289,9 @@ where
         };
         return Err(failure.refused());
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let request: R =
-        serde_path_to_error::deserialize(&mut *de).map_err(|e| Failure::from_decode(&e))?;
-    de.end().map_err(|e| {
-        Failure::new(ErrorCode::InvalidParameter)
-            .detail(format!("invalid JSON body: {e}"))
-            .refused()
-    })?;
+    let request: R = decode(body)?;
     Validator::check(&request, true).map_err(|e| Failure::from_validation(&e))?;
-    let data = f(request)?;
-    match serde_json::to_value(&data) {
-        Ok(Value::Object(map)) if map.is_empty() => Ok(Value::Null),
-        Ok(value) => Ok(value),
-        Err(e) => Err(Failure::new(ErrorCode::InternalError).detail(format!("system error: {e}"))),
-    }
+    Reply::encode(&f(request)?)
 }
 
 #[cfg(test)]
@@ -246,7 +301,7 @@ mod tests {
         CreateClassData, CreateClassRequest, DeleteMaterialData, ListMediaRequest,
     };
 
-    fn run<R: DeserializeOwned + Validate>(body: &str) -> Result<Value, Failure> {
+    fn run<R: DeserializeOwned + Validate>(body: &str) -> Result<Reply, Failure> {
         handle(body.as_bytes(), |_: R| Ok(DeleteMaterialData::default()))
     }
 
@@ -255,17 +310,28 @@ mod tests {
         let ok = run::<ListMediaRequest>(
             r#"{"Platform":"p","ClassId":9,"Owner":{"Type":"PERSON","Id":"u"}}"#,
         );
-        assert_eq!(ok, Ok(Value::Null));
+        let ok = ok.expect("handled");
+        assert_eq!(ok.data(), None);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&ok.into_body()).expect("JSON"),
+            serde_json::json!({"Code": "Success", "Message": "成功", "EnglishMessage": "success"})
+        );
         let mut data = CreateClassData::default();
         data.class_id = 12;
-        let value = handle(
+        let reply = handle(
             br#"{"ParentClassId":9,"Name":"a","Owner":{"Type":"PERSON","Id":"u"}}"#,
             |r: CreateClassRequest| {
                 assert_eq!(r.name, "a");
                 Ok(data)
             },
+        )
+        .expect("handled");
+        assert_eq!(reply.data(), Some(&br#"{"ClassId":12}"#[..]));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&reply.into_body()).expect("JSON"),
+            serde_json::json!({"Code": "Success", "Message": "成功", "EnglishMessage": "success",
+                "Data": {"ClassId": 12}})
         );
-        assert_eq!(value, Ok(serde_json::json!({"ClassId": 12})));
     }
 
     #[test]

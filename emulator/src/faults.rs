@@ -148,7 +148,7 @@ impl FaultSpec {
         self
     }
 
-    /// Fires at most `times` times.
+    /// Fires at most `times` times (`0`: never; such a fault is spent from the start).
     pub fn times(mut self, times: u32) -> Self {
         self.times = Some(times);
         self
@@ -278,6 +278,13 @@ struct Active {
     credit: f64,
 }
 
+impl Active {
+    /// Whether it has fired as often as it may (a fault for `times(0)` is spent from the start).
+    fn spent(&self) -> bool {
+        self.spec.times.is_some_and(|times| self.fired >= times)
+    }
+}
+
 /// The faults to inject, shared by the server and the handle that configures it.
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -298,7 +305,8 @@ impl Faults {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Adds a fault; returns its ID (for [`Faults::remove`]).
+    /// Adds a fault; returns its ID (for [`Faults::remove`]). A fault that may fire `0` times
+    /// is spent from the start: it gets an ID but is not kept.
     pub fn inject(&self, spec: FaultSpec) -> u64 {
         let mut guard = self.lock();
         guard.0 += 1;
@@ -306,12 +314,15 @@ impl Faults {
         // so that the first matching request fires (unless the ratio is 0)
         let ratio = spec.ratio.unwrap_or(1.0);
         let credit = if ratio > 0.0 { 1.0 - ratio } else { 0.0 };
-        guard.1.push(Active {
+        let fault = Active {
             id,
             spec,
             fired: 0,
             credit,
-        });
+        };
+        if !fault.spent() {
+            guard.1.push(fault);
+        }
         id
     }
 
@@ -361,9 +372,7 @@ impl Faults {
                 break;
             }
         }
-        guard
-            .1
-            .retain(|f| f.spec.times.is_none_or(|times| f.fired < times));
+        guard.1.retain(|f| !f.spent());
         drawn
     }
 }
@@ -407,6 +416,16 @@ mod tests {
         assert!(fired[0] && fired[4]);
         faults.inject(FaultSpec::garbage().ratio(0.0));
         assert!((0..10).all(|_| faults.draw(Route::Login).is_none()));
+    }
+
+    #[test]
+    fn zero_times_never_fires() {
+        let faults = Faults::default();
+        let id = faults.inject(FaultSpec::status(503).times(0));
+        assert!(faults.is_empty(), "spent from the start");
+        assert!(!faults.remove(id));
+        faults.inject(FaultSpec::drop_connection().ratio(0.5).times(0));
+        assert!((0..4).all(|_| faults.draw(DELETE).is_none()));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! embedded plaintext, expiry, action), issues random tickets with a configurable lifetime,
 //! validates every request against the spec, keeps its state in memory per platform and
 //! owner, and answers with the service's envelope `{Code, Message, EnglishMessage, Data}`:
-//! HTTP 200 always, except for injected faults and unknown routes (404).
+//! HTTP 200 always, except for injected faults, unknown routes (404), a method a route does
+//! not serve (405, with an `Allow` header), a body too slow to arrive (408) and a connection past
+//! the cap (503); see [Slow clients and the connection cap](#slow-clients-and-the-connection-cap).
 //!
 //! # Running it standalone
 //!
@@ -20,7 +22,8 @@
 //! ([`DEMO_SECRET_ID`] / [`DEMO_SECRET_KEY`]), the platform [`DEMO_PLATFORM`] and the built-in
 //! demo fixture, and prints the URL, the credentials and a copy-paste example. `--secret-id`,
 //! `--secret-key`, `--platform`, `--fixture FILE`, `--ticket-lifetime SECS`,
-//! `--task-duration SECS`, `--login-shape current|legacy`, `--max-body-bytes N` and
+//! `--task-duration SECS`, `--login-shape current|legacy`, `--max-body-bytes N`,
+//! `--header-read-timeout SECS`, `--body-read-timeout SECS`, `--max-connections N` and
 //! `--config FILE` (a JSON [`FileConfig`]) change that. Ctrl-C stops it.
 //!
 //! Point a client at it by using its base URL as both the login and the API endpoint.
@@ -38,19 +41,22 @@
 //!         .task_duration(Duration::from_millis(200))
 //!         .start()                                 // 127.0.0.1 on an ephemeral port
 //!         .await?;
-//!     let base = emulator.base_url();              // login and API endpoint
-//!     let signature = emulator.login_signature(DEMO_USER_ID);
-//!     // ... GET {base}/?signature=..., then POST {base}/PaaS/Material/ListMedia?auth=...
+//!     let client = emulator.client(DEMO_USER_ID).await?; // a cme_sdk::Client, logged in
+//!     let teams = client.team().describe_join_teams().send().await?;
+//!     assert_eq!(teams.team_set.len(), 1);
+//!     // or by hand: GET {base_url}/?signature=..., then POST {base_url}/PaaS/Class/Action?auth=...
+//!     let (base_url, signature) = (emulator.base_url(), emulator.login_signature(DEMO_USER_ID));
 //!     emulator.inject(FaultSpec::status(503).action("Material", "DeleteMaterial").times(1));
 //!     assert_eq!(emulator.stats().executed("Material/DeleteMaterial"), 0);
-//!     # let _ = (base, signature);
+//!     # let _ = (base_url, signature);
 //!     emulator.shutdown().await;                   // or just drop it
 //!     Ok(())
 //! }
 //! ```
 //!
-//! [`RunningEmulator`] also issues tickets directly ([`RunningEmulator::ticket_for`]), makes
-//! signatures ([`RunningEmulator::signer`]), expires tickets, finishes processing tasks, counts
+//! [`RunningEmulator`] also gives logged-in clients ([`RunningEmulator::client`]), issues tickets
+//! directly ([`RunningEmulator::ticket_for`]), makes signatures
+//! ([`RunningEmulator::login_signature`], [`RunningEmulator::signer`]), expires tickets, finishes processing tasks, counts
 //! requests ([`RunningEmulator::stats`]: received and actually executed, per action) and
 //! copies the state ([`RunningEmulator::snapshot`]) so a test can check that a refused request
 //! changed nothing.
@@ -86,6 +92,34 @@
 //!   `cme-emulator: ` ([`dispatch::AUTHORED_PREFIX`]), so it is never taken for the service's.
 //!   A refused request changes nothing.
 //!
+//! # Slow clients and the connection cap
+//!
+//! No client can hold a connection forever, and a flood of them cannot exhaust the emulator:
+//!
+//! - **Header read timeout** ([`EmulatorBuilder::header_read_timeout`], default
+//!   [`DEFAULT_HEADER_READ_TIMEOUT`], 10 s): a request's head (request line and headers) must
+//!   arrive within it, counted from the connection's start or the end of the previous reply;
+//!   otherwise the connection is closed (no reply is possible before a request line). A silent
+//!   connection, a head that never ends, endless bare CRLFs, and an idle keep-alive connection
+//!   are all closed after it.
+//! - **Body read timeout** ([`EmulatorBuilder::body_read_timeout`], default
+//!   [`DEFAULT_BODY_READ_TIMEOUT`], 30 s): a request's whole body must arrive within it. A body
+//!   announced but never sent, one trickled a byte at a time, a chunk of `ffffffffffffffff`
+//!   bytes: answered HTTP 408 with the envelope (`InvalidRequest`, `request timeout: …`) and
+//!   `Connection: close`. A body announced larger than 16 times the body limit (at least
+//!   16 MiB) is refused at once (`RequestSizeLimitExceeded`); a broken chunked encoding is
+//!   `InvalidRequest`; both close the connection too. A route that needs no body (the login, an
+//!   injected status) answers without waiting for it, and closes the connection if the body is
+//!   still to come.
+//! - **Connection cap** ([`EmulatorBuilder::max_connections`], default
+//!   [`DEFAULT_MAX_CONNECTIONS`], 1024): a connection past it is answered at once HTTP 503 with
+//!   the envelope (`RequestLimitExceeded`) and closed, without reading its request; the
+//!   connections within the cap are served as usual.
+//!
+//! Each connection costs one file descriptor: a dropped-connection fault closes the request's
+//! own socket. [`RunningEmulator::shutdown`] stops accepting, closes idle connections, lets the
+//! requests in flight finish (stuck clients included, within their timeouts) and returns.
+//!
 //! # Fixtures
 //!
 //! The starting data is a JSON [`Fixture`]; the format is documented in [`fixture`]. The
@@ -115,6 +149,7 @@
 //! [`RunningEmulator::inject`] or `POST /_emulator/faults`; see [`faults`].
 
 mod config;
+mod connections;
 pub mod dispatch;
 pub mod faults;
 pub mod fixture;
@@ -131,10 +166,11 @@ mod tickets;
 mod time;
 
 pub use config::{
-    Emulator, EmulatorBuilder, FileConfig, LoginShape, StartError, DEFAULT_LISTEN,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_TASK_DURATION, DEFAULT_TICKET_LIFETIME, DEMO_MATERIAL_ID,
-    DEMO_MEMBER_ID, DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID,
-    DEMO_SECRET_KEY, DEMO_TEAM_ID, DEMO_USER_ID,
+    Emulator, EmulatorBuilder, FileConfig, LoginShape, StartError, DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TASK_DURATION, DEFAULT_TICKET_LIFETIME, DEMO_MATERIAL_ID, DEMO_MEMBER_ID,
+    DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY,
+    DEMO_TEAM_ID, DEMO_USER_ID, MAX_CONNECTIONS_LIMIT,
 };
 pub use faults::{FaultKind, FaultSpec, FaultTarget, Faults};
 pub use fixture::{Fixture, FixtureError};

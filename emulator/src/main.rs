@@ -57,6 +57,16 @@ struct Args {
     /// Largest request body, bytes [default: 1048576]
     #[arg(long, value_name = "BYTES")]
     max_body_bytes: Option<usize>,
+    /// Time a client has to send a request's head, and idle time after which a keep-alive
+    /// connection is closed, seconds [default: 10]
+    #[arg(long, value_name = "SECS")]
+    header_read_timeout: Option<f64>,
+    /// Time a client has to send a request's body, seconds; past it: HTTP 408 [default: 30]
+    #[arg(long, value_name = "SECS")]
+    body_read_timeout: Option<f64>,
+    /// Connections served at once; more are answered HTTP 503 and closed [default: 1024]
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// Config file (JSON, keys as the long flags: "listen", "secret-id", ...); flags override it
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -96,6 +106,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.task_duration = args.task_duration.or(config.task_duration);
     config.login_shape = args.login_shape.or(config.login_shape);
     config.max_body_bytes = args.max_body_bytes.or(config.max_body_bytes);
+    config.header_read_timeout = args.header_read_timeout.or(config.header_read_timeout);
+    config.body_read_timeout = args.body_read_timeout.or(config.body_read_timeout);
+    config.max_connections = args.max_connections.or(config.max_connections);
 
     let mut builder = Emulator::builder().config(&config)?;
     if args.empty {
@@ -122,7 +135,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!("Try it (this signature for {DEMO_USER_ID} is valid for 5 minutes):");
-    println!("  curl -s '{}'", emulator.login_url(&signature));
+    println!(
+        "  curl -s '{}'",
+        emulator.login_url(signature.expose_secret())
+    );
     println!(
         "  curl -s -X POST '{base}/PaaS/Material/DescribeClass?auth=<Authorization>' \\\n    -d '{{\"Platform\":\"{platform}\",\"Owner\":{{\"Type\":\"PERSON\",\"Id\":\"{DEMO_USER_ID}\"}}}}'"
     );

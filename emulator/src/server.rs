@@ -4,28 +4,30 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use std::time::SystemTime;
 
-use axum::body::Body;
-use axum::extract::connect_info::Connected;
+use axum::body::{Body, HttpBody as _};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
-use axum::http::{header, Method, StatusCode, Uri};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::IncomingStream;
 use axum::Router;
 use bytes::{Bytes, BytesMut};
-use cme_sdk::{ErrorCode, Signer, Validity, Verifier};
+use cme_sdk::{Client, ErrorCode, Signature, SignatureSource, Signer, Ticket, Validity, Verifier};
 use futures_util::StreamExt;
+
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{EmulatorBuilder, LoginShape, StartError};
-use crate::dispatch::{Context, Failure};
+use crate::connections::{self, Connection, Limits};
+use crate::dispatch::{Context, Failure, Reply};
 use crate::faults::{Drawn, FaultJson, FaultKind, FaultSpec, Faults, Route};
 use crate::fixture::FixtureError;
 use crate::generated::service::dispatch;
@@ -46,63 +48,33 @@ struct Shared {
     verifier: Verifier,
     login_shape: LoginShape,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
 }
 
-/// A handle on a request's TCP connection, to drop it without a reply.
-#[derive(Debug, Clone)]
-struct Conn(Option<Arc<std::net::TcpStream>>);
+/// The request's connection, set by the accept loop on every request it serves.
+impl<S: Sync> FromRequestParts<S> for Connection {
+    type Rejection = Response;
 
-impl Connected<IncomingStream<'_, TcpListener>> for Conn {
-    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
-        Self(duplicate(stream.io()).map(Arc::new))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        parts
+            .extensions
+            .get::<Connection>()
+            .cloned()
+            .ok_or_else(|| {
+                let f = Failure::new(ErrorCode::InternalError)
+                    .detail("system error: a request without its connection");
+                failure(StatusCode::INTERNAL_SERVER_ERROR, &f)
+            })
     }
 }
 
-/// A second handle on the socket (shutting it down affects the connection hyper serves).
-#[cfg(unix)]
-fn duplicate(stream: &tokio::net::TcpStream) -> Option<std::net::TcpStream> {
-    use std::os::fd::AsFd;
-    stream
-        .as_fd()
-        .try_clone_to_owned()
-        .ok()
-        .map(std::net::TcpStream::from)
-}
-
-/// A second handle on the socket (shutting it down affects the connection hyper serves).
-#[cfg(windows)]
-fn duplicate(stream: &tokio::net::TcpStream) -> Option<std::net::TcpStream> {
-    use std::os::windows::io::AsSocket;
-    stream
-        .as_socket()
-        .try_clone_to_owned()
-        .ok()
-        .map(std::net::TcpStream::from)
-}
-
-#[cfg(not(any(unix, windows)))]
-fn duplicate(_stream: &tokio::net::TcpStream) -> Option<std::net::TcpStream> {
-    None
-}
-
-impl Conn {
-    /// Closes the connection in both directions: the client sees it end without a reply.
-    fn kill(&self) {
-        if let Some(stream) = &self.0 {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
-
-/// The standard reply envelope.
+/// The error envelope (a success is a [`Reply`]).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Envelope<'a> {
     code: &'a str,
     message: &'a str,
     english_message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a Value>,
 }
 
 fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
@@ -117,14 +89,14 @@ fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     }
 }
 
-fn success(data: &Value) -> Response {
-    let envelope = Envelope {
-        code: "Success",
-        message: "成功",
-        english_message: "success",
-        data: (!data.is_null()).then_some(data),
-    };
-    json_response(StatusCode::OK, &envelope)
+/// A successful action's reply.
+fn success(reply: Reply) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.into_body(),
+    )
+        .into_response()
 }
 
 fn failure(status: StatusCode, failure: &Failure) -> Response {
@@ -132,13 +104,12 @@ fn failure(status: StatusCode, failure: &Failure) -> Response {
         code: failure.code().as_str(),
         message: failure.message(),
         english_message: failure.english_message(),
-        data: None,
     };
     json_response(status, &envelope)
 }
 
 /// The reply of a fault that replaces the real one; `None` for a delay (then carry on).
-async fn strike(kind: FaultKind, conn: &Conn) -> Option<Response> {
+async fn strike(kind: FaultKind, conn: &Connection) -> Option<Response> {
     match kind {
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
@@ -161,8 +132,9 @@ async fn strike(kind: FaultKind, conn: &Conn) -> Option<Response> {
             )
         }
         FaultKind::Drop => {
-            conn.kill();
-            Some(StatusCode::OK.into_response())
+            conn.drop_it();
+            // the connection's task drops this request with its connection
+            std::future::pending().await
         }
         FaultKind::Garbage => Some(
             (
@@ -177,7 +149,7 @@ async fn strike(kind: FaultKind, conn: &Conn) -> Option<Response> {
 
 /// Runs a request under the fault drawn for it: before the work, or after it (the work is done,
 /// its reply lost or late).
-async fn with_fault<F>(drawn: Option<Drawn>, conn: &Conn, work: F) -> Response
+async fn with_fault<F>(drawn: Option<Drawn>, conn: &Connection, work: F) -> Response
 where
     F: std::future::Future<Output = Response>,
 {
@@ -196,7 +168,7 @@ where
 
 async fn login_route(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(conn): ConnectInfo<Conn>,
+    conn: Connection,
     RawQuery(query): RawQuery,
 ) -> Response {
     shared.counters.received("Login");
@@ -219,35 +191,78 @@ async fn login_route(
 enum BodyError {
     TooLarge,
     Broken,
+    TimedOut,
 }
 
-/// Reads a body of at most `limit` bytes. A larger one is read on (and dropped) up to a hard
-/// cap, so the client gets the refusal rather than a reset connection.
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
+impl BodyError {
+    /// The reply: the envelope, and the end of the connection (the body was not read whole).
+    fn reply(&self, shared: &Shared) -> Response {
+        let (status, f) = match self {
+            BodyError::TooLarge => (
+                StatusCode::OK,
+                Failure::new(ErrorCode::RequestSizeLimitExceeded).detail(format!(
+                    "request size limit exceeded: the body is larger than {} bytes",
+                    shared.max_body_bytes
+                )),
+            ),
+            BodyError::Broken => (
+                StatusCode::OK,
+                Failure::new(ErrorCode::InvalidRequest)
+                    .detail("invalid request: the body could not be read"),
+            ),
+            BodyError::TimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                Failure::new(ErrorCode::InvalidRequest).detail(format!(
+                    "request timeout: the body did not arrive within {} ms",
+                    shared.body_read_timeout.as_millis()
+                )),
+            ),
+        };
+        let mut reply = failure(status, &f);
+        reply
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        reply
+    }
+}
+
+/// Reads a body of at most `limit` bytes within `timeout`. A larger one is read on (and
+/// dropped) up to a hard cap, so the client gets the refusal rather than a reset connection; one
+/// announced larger than the cap is refused at once.
+async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
     let cap = limit.saturating_mul(16).max(16 * 1024 * 1024);
-    let mut stream = body.into_data_stream();
-    let mut buf = BytesMut::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| BodyError::Broken)?;
-        seen = seen.saturating_add(chunk.len());
-        if seen > cap {
-            return Err(BodyError::TooLarge);
-        }
-        if seen <= limit {
-            buf.extend_from_slice(&chunk);
-        }
+    if body.size_hint().lower() > u64::try_from(cap).unwrap_or(u64::MAX) {
+        return Err(BodyError::TooLarge);
     }
-    if seen > limit {
-        Err(BodyError::TooLarge)
-    } else {
-        Ok(buf.freeze())
-    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut buf = BytesMut::new();
+        let mut seen = 0usize;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| BodyError::Broken)?;
+            seen = seen.saturating_add(chunk.len());
+            if seen > cap {
+                return Err(BodyError::TooLarge);
+            }
+            if seen <= limit {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if seen > limit {
+            Err(BodyError::TooLarge)
+        } else {
+            Ok(buf.freeze())
+        }
+    };
+    // One timer for the whole body, armed only if the body is not there at the first look.
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
 }
 
 async fn api_route(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(conn): ConnectInfo<Conn>,
+    conn: Connection,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
     body: Body,
@@ -261,20 +276,9 @@ async fn api_route(
     shared.counters.received(&route);
     let drawn = shared.faults.draw(Route::Action(&class, &action));
     with_fault(drawn, &conn, async {
-        let bytes = match read_body(body, shared.max_body_bytes).await {
+        let bytes = match read_body(body, shared.max_body_bytes, shared.body_read_timeout).await {
             Ok(bytes) => bytes,
-            Err(BodyError::TooLarge) => {
-                let f = Failure::new(ErrorCode::RequestSizeLimitExceeded).detail(format!(
-                    "request size limit exceeded: the body is larger than {} bytes",
-                    shared.max_body_bytes
-                ));
-                return failure(StatusCode::OK, &f);
-            }
-            Err(BodyError::Broken) => {
-                let f = Failure::new(ErrorCode::InvalidRequest)
-                    .detail("invalid request: the body could not be read");
-                return failure(StatusCode::OK, &f);
-            }
+            Err(e) => return e.reply(&shared),
         };
         let ticket = login::signature_param(query.as_deref(), "auth");
         let session = match shared.tickets.check(ticket.as_deref()) {
@@ -287,9 +291,9 @@ async fn api_route(
         let ctx = Context::new(session.platform, session.user_id);
         let result = dispatch(&shared.service, &ctx, &class, &action, &bytes);
         match result {
-            Ok(data) => {
+            Ok(reply) => {
                 shared.counters.executed(&route);
-                success(&data)
+                success(reply)
             }
             Err(f) => {
                 if f.reached_action() {
@@ -328,6 +332,16 @@ async fn not_found(method: Method, uri: Uri) -> Response {
     failure(StatusCode::NOT_FOUND, &f)
 }
 
+/// A route that exists, asked with a method it does not serve: the envelope with HTTP 405 (axum
+/// adds the `Allow` header listing the methods it does serve).
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let f = Failure::new(ErrorCode::InvalidRequest).detail(format!(
+        "invalid request: {method} is not allowed on {}; the Allow header lists the methods that are",
+        uri.path()
+    ));
+    failure(StatusCode::METHOD_NOT_ALLOWED, &f)
+}
+
 fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
     json_response(status, &json!({"Error": message.into()}))
 }
@@ -336,7 +350,11 @@ async fn faults_list(State(shared): State<Arc<Shared>>) -> Response {
     json_response(StatusCode::OK, &json!({"Faults": shared.faults.list()}))
 }
 
-async fn faults_add(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn faults_add(State(shared): State<Arc<Shared>>, body: Body) -> Response {
+    let body = match read_body(body, shared.max_body_bytes, shared.body_read_timeout).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e.reply(&shared),
+    };
     let spec = serde_json::from_slice::<FaultJson>(&body)
         .map_err(|e| e.to_string())
         .and_then(FaultJson::into_spec);
@@ -416,11 +434,32 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/state", get(state_get))
         .route("/_emulator/reset", post(state_reset))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
+}
+
+/// The reply to a connection past the cap: HTTP 503 with the envelope, closing.
+fn over_capacity_reply(max_connections: usize) -> Vec<u8> {
+    let f = Failure::new(ErrorCode::RequestLimitExceeded).detail(format!(
+        "request limit exceeded: the emulator serves at most {max_connections} connections at once"
+    ));
+    let body = serde_json::to_string(&Envelope {
+        code: f.code().as_str(),
+        message: f.message(),
+        english_message: f.english_message(),
+    })
+    .unwrap_or_default();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Starts an emulator (see [`EmulatorBuilder::start`]).
 pub(crate) async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, StartError> {
+    config.check()?;
     let now = time::unix_secs(SystemTime::now());
     let store =
         Arc::new(Store::new(config.fixture, &config.platform, now).map_err(StartError::Fixture)?);
@@ -441,21 +480,24 @@ pub(crate) async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, St
         verifier,
         login_shape: config.login_shape,
         max_body_bytes: config.max_body_bytes,
+        body_read_timeout: config.body_read_timeout,
     });
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(StartError::Bind)?;
     let addr = listener.local_addr().map_err(StartError::Bind)?;
-    let app = router(shared.clone()).into_make_service_with_connect_info::<Conn>();
+    let limits = Limits {
+        header_read_timeout: config.header_read_timeout,
+        max_connections: config.max_connections,
+        over_capacity: over_capacity_reply(config.max_connections),
+    };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("cme-emulator stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router(shared.clone()),
+        limits,
+        stopped,
+    ));
     let (secret_id, secret_key) = config.keys.first().cloned().unwrap_or_default();
     Ok(RunningEmulator {
         addr,
@@ -532,29 +574,52 @@ impl RunningEmulator {
     }
 
     /// A `Login` signature for `user_id` on the configured platform, valid for five minutes.
-    pub fn login_signature(&self, user_id: &str) -> String {
+    pub fn login_signature(&self, user_id: &str) -> Signature {
         self.signer
             .login(&self.platform, user_id, Validity::DEFAULT)
-            .expose_secret()
-            .to_owned()
     }
 
     /// An `Upload` signature for `user_id` on the configured platform, valid for five minutes
-    /// (the `VerifySign` of `CreateUploadMaterial`).
-    pub fn upload_signature(&self, user_id: &str) -> String {
+    /// (the `VerifySign` of `CreateUploadMaterial` and `ProcessMaterial`).
+    pub fn upload_signature(&self, user_id: &str) -> Signature {
         self.signer
             .upload(&self.platform, user_id, Validity::DEFAULT)
-            .expose_secret()
-            .to_owned()
     }
 
     /// Issues a ticket for `user_id` on the configured platform without the login exchange
     /// (the user is registered if new).
-    pub fn ticket_for(&self, user_id: &str) -> String {
+    pub fn ticket_for(&self, user_id: &str) -> Ticket {
         if let Some(mut p) = self.shared.store.lock(&self.platform) {
             p.ensure_user(user_id, time::unix_secs(SystemTime::now()));
         }
-        self.shared.tickets.issue(&self.platform, user_id)
+        Ticket::new(self.shared.tickets.issue(&self.platform, user_id))
+    }
+
+    /// A client of `user_id` pointed at the emulator, logged in. Its signatures come from the
+    /// emulator's signer ([`SignatureSource::signer`]), a fresh one for each login and each
+    /// `VerifySign`, as from the app's backend, so it logs in again by itself when its ticket
+    /// expires; it knows its platform and user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cme_emulator::{Emulator, DEMO_USER_ID};
+    ///
+    /// let emulator = Emulator::builder().start().await?;
+    /// let client = emulator.client(DEMO_USER_ID).await?;
+    /// let teams = client.team().describe_join_teams().send().await?;
+    /// assert!(!teams.team_set.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn client(&self, user_id: &str) -> Result<Client, cme_sdk::Error> {
+        let source = SignatureSource::signer(self.signer.clone(), self.platform.as_str(), user_id);
+        let client = Client::builder()
+            .endpoint(self.base_url())
+            .signature_source(source)
+            .build()?;
+        client.login().await?;
+        Ok(client)
     }
 
     /// The fault injector.

@@ -52,12 +52,28 @@ pub fn format_iso8601(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z");
+    }
+    // Four-digit years, digit by digit: replies carry two times per item, and `format!` cost
+    // twenty times as much (a tenth of the emulator's work on a list).
+    let mut text = *b"0000-00-00T00:00:00Z";
+    for (at, width, value) in [
+        (0, 4, y),
+        (5, 2, m),
+        (8, 2, d),
+        (11, 2, hh),
+        (14, 2, mm),
+        (17, 2, ss),
+    ] {
+        let mut value = value;
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
+        }
+    }
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 /// Parses `YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]` (a space may replace the `T`; no zone means
@@ -157,6 +173,35 @@ mod tests {
             assert_eq!(parse_iso8601(&text), Some(secs), "{text}");
         }
         assert_eq!(format_iso8601(1_600_000_000), "2020-09-13T12:26:40Z");
+    }
+
+    #[test]
+    fn formats_as_format_would() {
+        let reference = |secs: i64| {
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let rem = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60
+            )
+        };
+        let mut secs = -62_200_000_000_i64; // before year 0
+        while secs < 260_000_000_000 {
+            assert_eq!(format_iso8601(secs), reference(secs), "{secs}");
+            secs += 7_777_777;
+        }
+        for secs in [
+            0,
+            -1,
+            86_399,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MIN / 2,
+        ] {
+            assert_eq!(format_iso8601(secs), reference(secs), "{secs}");
+        }
     }
 
     #[test]

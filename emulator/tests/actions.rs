@@ -8,7 +8,7 @@ use cme_emulator::{
     Emulator, DEMO_MATERIAL_ID, DEMO_MEMBER_ID, DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID,
     DEMO_TEAM_ID, DEMO_USER_ID,
 };
-use cme_sdk::SignParams;
+use cme_sdk::{SignParams, Signature};
 use common::{material_ids, person, team, Harness};
 use serde_json::{json, Value};
 
@@ -537,7 +537,7 @@ async fn upload_creates_a_medium_once_per_context() {
     let h = Harness::start().await;
     let t = h.login(ALICE).await;
     let video = h.class_id(&t, person(ALICE), "/个人/视频").await;
-    let create = |sign: String| json!({"ClassId": video, "MaterialType": "VIDEO", "Name": "上传测试", "Owner": person(ALICE), "VerifySign": sign});
+    let create = |sign: Signature| json!({"ClassId": video, "MaterialType": "VIDEO", "Name": "上传测试", "Owner": person(ALICE), "VerifySign": sign.expose_secret()});
     let started = h
         .ok(
             &t,
@@ -618,14 +618,12 @@ async fn upload_creates_a_medium_once_per_context() {
     let expired = h
         .emu
         .signer()
-        .sign(&SignParams::new(P, ALICE, cme_sdk::SignAction::Upload).now(1_600_000_000))
-        .expose_secret()
-        .to_owned();
+        .sign(&SignParams::new(P, ALICE, cme_sdk::SignAction::Upload).now(1_600_000_000));
     let refusals = [
         (h.emu.login_signature(ALICE), "AuthFailure.SignatureFailure"),
         (h.emu.upload_signature(BOB), "AuthFailure.SignatureFailure"),
         (
-            "bm90IGEgc2lnbmF0dXJl".to_owned(),
+            Signature::from("bm90IGEgc2lnbmF0dXJl".to_owned()),
             "AuthFailure.SignatureFailure",
         ),
         (expired, "AuthFailure.SignatureExpire"),
@@ -842,7 +840,7 @@ async fn processing_makes_ai_results_available() {
         .ok(
             &t,
             "Material/ProcessMaterial",
-            json!({"MaterialId": id, "Definition": 20, "VerifySign": sign}),
+            json!({"MaterialId": id, "Definition": 20, "VerifySign": sign.expose_secret()}),
         )
         .await["TaskId"]
         .as_str()
@@ -957,7 +955,7 @@ async fn processing_makes_ai_results_available() {
     h.ok(
         &t,
         "Material/ProcessMaterial",
-        json!({"MaterialId": SUNSET, "Definition": 30, "VerifySign": sign}),
+        json!({"MaterialId": SUNSET, "Definition": 30, "VerifySign": sign.expose_secret()}),
     )
     .await;
     h.emu.complete_tasks();
@@ -979,7 +977,7 @@ async fn processing_makes_ai_results_available() {
     h.fails(
         &t,
         "Material/ProcessMaterial",
-        json!({"MaterialId": POSTER, "Definition": 20, "VerifySign": sign}),
+        json!({"MaterialId": POSTER, "Definition": 20, "VerifySign": sign.expose_secret()}),
         "InvalidParameterValue",
     )
     .await;
@@ -1002,7 +1000,7 @@ async fn a_task_progresses_to_success_in_real_time() {
         .ok(
             &t,
             "Material/ProcessMaterial",
-            json!({"MaterialId": CITY, "Definition": 20, "VerifySign": sign}),
+            json!({"MaterialId": CITY, "Definition": 20, "VerifySign": sign.expose_secret()}),
         )
         .await["TaskId"]
         .clone();

@@ -24,7 +24,10 @@ async fn login_current_shape_and_its_refusals() {
     let h = Harness::start().await;
     let demo = Signer::new(DEMO_SECRET_ID, DEMO_SECRET_KEY);
     let reply = h
-        .get_json(&h.emu.login_url(&h.emu.login_signature(DEMO_USER_ID)))
+        .get_json(
+            &h.emu
+                .login_url(h.emu.login_signature(DEMO_USER_ID).expose_secret()),
+        )
         .await;
     let response = &reply["Response"];
     assert_eq!(response["AppId"], 1_200_000_001);
@@ -100,7 +103,11 @@ async fn login_current_shape_and_its_refusals() {
     // a signature pasted without percent-encoding (its `+` read as spaces) still works
     let raw = h.emu.login_signature(DEMO_USER_ID);
     let reply = h
-        .get_json(&format!("{}/?signature={raw}", h.emu.base_url()))
+        .get_json(&format!(
+            "{}/?signature={}",
+            h.emu.base_url(),
+            raw.expose_secret()
+        ))
         .await;
     assert!(reply["Response"]["Authorization"].is_string(), "{reply}");
     assert_eq!(h.emu.stats().executed("Login"), 9);
@@ -111,7 +118,10 @@ async fn login_current_shape_and_its_refusals() {
 async fn login_legacy_shape() {
     let h = Harness::with(Emulator::builder().login_shape(LoginShape::Legacy)).await;
     let reply = h
-        .get_json(&h.emu.login_url(&h.emu.login_signature("new_user")))
+        .get_json(
+            &h.emu
+                .login_url(h.emu.login_signature("new_user").expose_secret()),
+        )
         .await;
     assert_eq!(reply["Code"], "Success", "{reply}");
     assert_eq!(reply["Message"], "成功");
@@ -493,5 +503,66 @@ async fn wrong_routes_get_envelopes() {
     assert_eq!(resp.status(), 404);
     let reply: Value = serde_json::from_slice(&resp.bytes().await.expect("body")).expect("json");
     assert_eq!(reply["Code"], "InvalidAction");
+    h.emu.shutdown().await;
+}
+
+/// Every route of the emulator with the methods it serves (`GET` also answers `HEAD`).
+const ROUTES: [(&str, &[&str]); 9] = [
+    ("/", &["GET"]),
+    ("/_emulator/health", &["GET"]),
+    ("/_emulator/faults", &["GET", "POST", "DELETE"]),
+    ("/_emulator/faults/1", &["DELETE"]),
+    ("/_emulator/stats", &["GET", "DELETE"]),
+    ("/_emulator/tickets/expire", &["POST"]),
+    ("/_emulator/tasks/complete", &["POST"]),
+    ("/_emulator/state", &["GET"]),
+    ("/_emulator/reset", &["POST"]),
+];
+
+#[tokio::test]
+async fn wrong_methods_get_405_envelopes_on_every_route() {
+    let h = Harness::start().await;
+    let base = h.emu.base_url();
+    let before = h.emu.snapshot();
+    for (path, allowed) in ROUTES {
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            if allowed.contains(&method) {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let resp = h
+                .http
+                .request(method.clone(), format!("{base}{path}"))
+                .body("{}")
+                .send()
+                .await
+                .expect("reply");
+            assert_eq!(resp.status(), 405, "{method} {path}");
+            let allow = resp
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            for m in allowed {
+                assert!(allow.contains(m), "{method} {path}: Allow {allow:?}");
+            }
+            let bytes = resp.bytes().await.expect("body");
+            let reply: Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {bytes:?}"));
+            assert_eq!(reply["Code"], "InvalidRequest", "{method} {path}: {reply}");
+            assert!(
+                reply["Message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{reply}"
+            );
+            let english = reply["EnglishMessage"].as_str().unwrap_or_default();
+            assert!(
+                english.contains(method.as_str()) && english.contains(path),
+                "{method} {path}: {reply}"
+            );
+        }
+    }
+    assert_eq!(h.emu.snapshot(), before, "nothing ran");
+    assert_eq!(h.emu.stats(), cme_emulator::Stats::default());
     h.emu.shutdown().await;
 }

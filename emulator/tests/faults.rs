@@ -209,7 +209,9 @@ async fn ratio_faults_fire_on_an_even_share() {
 async fn login_faults() {
     let h = Harness::start().await;
     h.emu.inject(FaultSpec::status(503).login().times(1));
-    let url = h.emu.login_url(&h.emu.login_signature(DEMO_USER_ID));
+    let url = h
+        .emu
+        .login_url(h.emu.login_signature(DEMO_USER_ID).expose_secret());
     let resp = h.http.get(&url).send().await.expect("reply");
     assert_eq!(resp.status(), 503);
     assert_eq!(h.emu.stats().executed("Login"), 0);
@@ -420,7 +422,7 @@ async fn parallel_creates_all_land() {
         async move {
             let sign = h.emu.upload_signature(DEMO_USER_ID);
             let started = h
-                .ok(t, "Material/CreateUploadMaterial", json!({"ClassId": video, "MaterialType": "IMAGE", "Name": format!("u{i}"), "Owner": person(DEMO_USER_ID), "VerifySign": sign}))
+                .ok(t, "Material/CreateUploadMaterial", json!({"ClassId": video, "MaterialType": "IMAGE", "Name": format!("u{i}"), "Owner": person(DEMO_USER_ID), "VerifySign": sign.expose_secret()}))
                 .await;
             h.ok(t, "Material/FinishUploadMaterial", json!({"UploadContext": started["UploadContext"], "VodFileId": format!("vod{i}")}))
                 .await["MaterialId"]
@@ -525,4 +527,28 @@ async fn the_server_stops_on_shutdown_and_on_drop() {
         assert!(Instant::now() < deadline, "still serving after drop");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_fault_for_zero_times_never_fires() {
+    let h = Harness::start().await;
+    let t = h.login(DEMO_USER_ID).await;
+    h.emu.inject(
+        FaultSpec::status(503)
+            .action("Team", "DescribeJoinTeams")
+            .times(0),
+    );
+    let add = h
+        .http
+        .post(format!("{}/_emulator/faults", h.emu.base_url()))
+        .body(r#"{"Kind":"Drop","Times":0}"#)
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(add.status(), 200);
+    for _ in 0..3 {
+        h.ok(&t, "Team/DescribeJoinTeams", json!({})).await;
+    }
+    assert!(h.emu.faults().is_empty(), "spent from the start");
+    h.emu.shutdown().await;
 }

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cme_emulator::{Emulator, FaultSpec};
-use cme_sdk::{
-    AuthError, BoxError, Client, ErrorCode, ErrorKind, Signature, SignatureSource, Ticket,
-};
+use cme_sdk::{AuthError, BoxError, Client, ErrorCode, ErrorKind, Signature, SignatureSource};
 use futures_util::future::join_all;
 use support::*;
 
@@ -198,7 +196,7 @@ async fn a_ticket_refused_right_after_a_fresh_login_is_an_auth_error() {
 #[tokio::test]
 async fn a_client_with_only_a_ticket_works_until_the_ticket_expires() {
     let emu = start().await;
-    let ticket = Ticket::new(emu.ticket_for(ALICE));
+    let ticket = emu.ticket_for(ALICE);
     // Without a signature source nor a login, the client cannot tell its platform.
     let unplaced = Client::builder()
         .endpoint(emu.base_url())

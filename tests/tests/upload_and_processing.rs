@@ -153,7 +153,7 @@ async fn create_upload_material_refuses_what_the_docs_say() {
                 &env.client,
                 video,
                 person(ALICE),
-                env.emu.login_signature(ALICE),
+                env.emu.login_signature(ALICE).expose_secret().to_owned(),
             )
             .await,
         ),
@@ -166,7 +166,7 @@ async fn create_upload_material_refuses_what_the_docs_say() {
                 &env.client,
                 video,
                 person(ALICE),
-                env.emu.upload_signature(BOB),
+                env.emu.upload_signature(BOB).expose_secret().to_owned(),
             )
             .await,
         ),

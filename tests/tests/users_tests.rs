@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use cme_emulator::{Emulator, FaultSpec, DEMO_MATERIAL_ID, DEMO_PLATFORM, DEMO_USER_ID};
+use cme_emulator::{Emulator, FaultSpec, DEMO_MATERIAL_ID, DEMO_USER_ID};
 use cme_sdk::types::{Entity, EntityType};
-use cme_sdk::{Client, ErrorCode, Signature, SignatureSource, Validity};
+use cme_sdk::{Client, ErrorCode};
 
 // README.md, "The emulator", "In your own tests": the snippet, verbatim
 // ([`the_readme_snippet_is_the_one_tested`] keeps the two in step).
@@ -16,15 +16,7 @@ use cme_sdk::{Client, ErrorCode, Signature, SignatureSource, Validity};
 #[tokio::test]
 async fn lists_my_classes() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::builder().start().await?; // demo key, platform and data
-    let signer = emulator.signer(); // the emulator's key, as your backend would hold it
-    let client = Client::builder()
-        .endpoint(emulator.base_url())
-        .signature_source(SignatureSource::fixed(signer.login(
-            DEMO_PLATFORM,
-            DEMO_USER_ID,
-            Validity::DEFAULT,
-        )))
-        .build()?;
+    let client = emulator.client(DEMO_USER_ID).await?; // logged in as a demo user
 
     let me = Entity::new(EntityType::Person, DEMO_USER_ID);
     let tree = client.material().describe_class(me).send().await?;
@@ -112,19 +104,21 @@ async fn the_crate_docs_snippet() -> Result<(), Box<dyn std::error::Error>> {
         .task_duration(Duration::from_millis(200))
         .start() // 127.0.0.1 on an ephemeral port
         .await?;
-    let base = emulator.base_url(); // login and API endpoint
-    let signature = emulator.login_signature(DEMO_USER_ID);
-    // ... GET {base}/?signature=..., then POST {base}/PaaS/Material/ListMedia?auth=...
+    let client = emulator.client(DEMO_USER_ID).await?; // a cme_sdk::Client, logged in
+    let teams = client.team().describe_join_teams().send().await?;
+    assert_eq!(teams.team_set.len(), 1);
+    // or by hand: GET {base_url}/?signature=..., then POST {base_url}/PaaS/Class/Action?auth=...
+    let (base_url, signature) = (emulator.base_url(), emulator.login_signature(DEMO_USER_ID));
     emulator.inject(
         FaultSpec::status(503)
             .action("Material", "DeleteMaterial")
             .times(1),
     );
     assert_eq!(emulator.stats().executed("Material/DeleteMaterial"), 0);
-    // --- the "..." done with the SDK, as the user's code would ---
+    // --- the "by hand" done with the SDK's builder, as the user's code would ---
     let client = Client::builder()
-        .endpoint(base)
-        .signature(Signature::from(signature))
+        .endpoint(base_url)
+        .signature(signature)
         .build()?;
     let data = client
         .material()
@@ -161,18 +155,16 @@ async fn two_emulators_side_by_side_do_not_share_state() -> Result<(), Box<dyn s
     let first = Emulator::builder().start().await?;
     let second = Emulator::builder().start().await?;
     assert_ne!(first.base_url(), second.base_url());
-    let client_of = |emu: &cme_emulator::RunningEmulator| {
-        Client::builder()
-            .endpoint(emu.base_url())
-            .signature(Signature::from(emu.login_signature(DEMO_USER_ID)))
-            .build()
-    };
-    client_of(&first)?
+    first
+        .client(DEMO_USER_ID)
+        .await?
         .material()
         .delete_material(DEMO_MATERIAL_ID)
         .send()
         .await?;
-    let still_there = client_of(&second)?
+    let still_there = second
+        .client(DEMO_USER_ID)
+        .await?
         .material()
         .describe_materials([DEMO_MATERIAL_ID])
         .send()
@@ -181,7 +173,7 @@ async fn two_emulators_side_by_side_do_not_share_state() -> Result<(), Box<dyn s
     drop(first); // dropping stops it too
 
     // between two tests of one suite: back to the fixture's data, tickets still valid
-    let client = client_of(&second)?;
+    let client = second.client(DEMO_USER_ID).await?;
     client
         .material()
         .delete_material(DEMO_MATERIAL_ID)

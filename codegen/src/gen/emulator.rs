@@ -45,7 +45,7 @@ pub fn service_file(api: &Api) -> TokenStream {
     quote! {
         //! The server side of every action in the spec: implement [`Service`] and route requests
         //! with [`dispatch`].
-        use crate::dispatch::{handle, Context, Failure};
+        use crate::dispatch::{handle, Context, Failure, Reply};
 
         /// One method per action of the spec. Adding an action to the spec adds a method here,
         /// so the emulator does not compile until it handles the new action.
@@ -63,7 +63,7 @@ pub fn service_file(api: &Api) -> TokenStream {
             class: &str,
             action: &str,
             body: &[u8],
-        ) -> Result<serde_json::Value, Failure> {
+        ) -> Result<Reply, Failure> {
             match (class, action) {
                 #(#arms)*
                 _ => Err(Failure::unknown_action(class, action)),

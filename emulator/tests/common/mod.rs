@@ -26,7 +26,11 @@ impl Harness {
     /// Logs in over HTTP (current reply shape) and returns the ticket.
     pub async fn login(&self, user: &str) -> String {
         let reply = self
-            .get_json(&self.emu.login_url(&self.emu.login_signature(user)))
+            .get_json(
+                &self
+                    .emu
+                    .login_url(self.emu.login_signature(user).expose_secret()),
+            )
             .await;
         reply["Response"]["Authorization"]
             .as_str()

@@ -192,6 +192,62 @@ where
     cmp
 }
 
+/// Compares the SDK's `sdk` op with the hand-written `baseline` op one call at a time: the two
+/// alternate call by call (S B, B S, …, so neither always goes first), each call is timed, and a
+/// round's figure per side is the median of its calls' times. A stall of the machine hits a few
+/// calls of both sides, not a whole batch of one side: what batches of thousands of calls could
+/// not give (their rounds spread by a factor of ten on a busy machine).
+pub async fn compare_call_by_call<S, SF, B, BF>(
+    name: &str,
+    settings: &Settings,
+    sdk: S,
+    baseline: B,
+) -> Comparison
+where
+    S: Fn() -> SF,
+    SF: Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: Future<Output = ()>,
+{
+    async fn timed<F: Future<Output = ()>>(call: F) -> f64 {
+        let started = Instant::now();
+        call.await;
+        started.elapsed().as_secs_f64()
+    }
+    // Warm up both sides (connections, allocator, caches) and size a round to the target time.
+    let mut pairs = 16u64;
+    let per_pair = loop {
+        let started = Instant::now();
+        for _ in 0..pairs {
+            timed(sdk()).await;
+            timed(baseline()).await;
+        }
+        let took = started.elapsed();
+        if took >= settings.batch / 2 {
+            break measure::per_iter(took, pairs);
+        }
+        pairs *= 4;
+    };
+    let pairs = ((2.0 * settings.batch.as_secs_f64() / per_pair) as u64).max(16);
+    let mut cmp = Comparison::new(name, "calls/s", Better::Higher);
+    let capacity = usize::try_from(pairs).unwrap_or(0);
+    for _ in 0..settings.rounds {
+        let (mut s, mut b) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        for i in 0..pairs {
+            if i % 2 == 0 {
+                s.push(timed(sdk()).await);
+                b.push(timed(baseline()).await);
+            } else {
+                b.push(timed(baseline()).await);
+                s.push(timed(sdk()).await);
+            }
+        }
+        cmp.sdk.push(1.0 / measure::median(&s));
+        cmp.baseline.push(1.0 / measure::median(&b));
+    }
+    cmp
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -343,9 +399,12 @@ pub fn run(settings: &Settings) {
                 let h = Arc::clone(&hand);
                 async move { baseline_call(&h, kind).await }
             };
-            compare(&name, settings, concurrency, sdk_op, baseline_op)
-                .await
-                .report();
+            let cmp = if concurrency == 1 {
+                compare_call_by_call(&name, settings, sdk_op, baseline_op).await
+            } else {
+                compare(&name, settings, concurrency, sdk_op, baseline_op).await
+            };
+            cmp.report();
         });
     }
 }

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cme_emulator::{Emulator, DEMO_USER_ID};
+use cme_emulator::{Emulator, RunningEmulator, DEMO_USER_ID};
 use cme_sdk::types::{Entity, EntityType, SearchScope};
-use cme_sdk::{Client, Signature, Ticket};
+use cme_sdk::{Client, Ticket};
 
 use crate::measure::{self, Better, Comparison};
 use crate::server::FixedServer;
@@ -245,32 +245,29 @@ async fn find_classes(client: &Client) -> Classes {
     }
 }
 
-pub fn run(settings: &Settings) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
+/// Both sides of the comparison, ready: the emulator and its logged-in clients, the fixed-reply
+/// server answering what the emulator answered, and its clients.
+struct Stage {
+    emulator: RunningEmulator,
+    clients: Vec<Client>,
+    classes: Classes,
+    _fixed: FixedServer,
+    fixed_clients: Vec<Client>,
+}
+
+impl Stage {
+    async fn new() -> Self {
         let emulator = Emulator::builder().start().await.expect("emulator starts");
-        let base = emulator.base_url();
-        // 64 clients of alice, each logging in by itself with a signature from the "backend".
-        let clients: Vec<Client> = (0..CLIENTS)
-            .map(|_| {
-                Client::builder()
-                    .endpoint(base.clone())
-                    .signature(Signature::from(emulator.login_signature(DEMO_USER_ID)))
-                    .build()
-                    .expect("client")
-            })
-            .collect();
-        for client in &clients {
-            client.login().await.expect("login");
+        // 64 clients of alice, each logged in by itself with a signature from the emulator's
+        // key, as from the app's backend.
+        let mut clients = Vec::with_capacity(CLIENTS);
+        for _ in 0..CLIENTS {
+            clients.push(emulator.client(DEMO_USER_ID).await.expect("login"));
         }
         let classes = find_classes(&clients[0]).await;
-
         let ticket = clients[0].current_ticket().expect("logged in");
         let replies = capture_replies(
-            &base,
+            &emulator.base_url(),
             ticket.expose_secret(),
             workload_requests(&clients[0], classes),
         )
@@ -285,12 +282,48 @@ pub fn run(settings: &Settings) {
                     .expect("client")
             })
             .collect();
-
-        // Warm up (connections of every client), then interleave emulator and fixed rounds.
+        let stage = Self {
+            emulator,
+            clients,
+            classes,
+            _fixed: fixed,
+            fixed_clients,
+        };
+        // Warm up: connections of every client.
         let warm = CLIENTS as u64;
-        let (_, e1) = run_workload(&clients, classes, warm).await;
-        let (_, e2) = run_workload(&fixed_clients, classes, warm).await;
-        let mut errors = e1 + e2;
+        assert_eq!(stage.workload(Side::Emulator, warm).await.1, 0);
+        assert_eq!(stage.workload(Side::Fixed, warm).await.1, 0);
+        stage
+    }
+
+    /// `iterations` passes of the workload against one side: the wall time and the errors.
+    async fn workload(&self, side: Side, iterations: u64) -> (Duration, u64) {
+        let clients = match side {
+            Side::Emulator => &self.clients,
+            Side::Fixed => &self.fixed_clients,
+        };
+        run_workload(clients, self.classes, iterations).await
+    }
+}
+
+/// Which server the clients call.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Emulator,
+    Fixed,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+pub fn run(settings: &Settings) {
+    runtime().block_on(async {
+        let stage = Stage::new().await;
+        let mut errors = 0;
         let iterations = settings.emulator_requests / PER_ITERATION / settings.emulator_rounds;
         let requests = iterations * PER_ITERATION;
         let mut cmp = Comparison::new(
@@ -298,15 +331,14 @@ pub fn run(settings: &Settings) {
             "requests/s",
             Better::Higher,
         );
+        // Interleave emulator and fixed rounds.
         for round in 0..settings.emulator_rounds {
-            let emulator_run = run_workload(&clients, classes, iterations);
-            let fixed_run = run_workload(&fixed_clients, classes, iterations);
             let ((te, ee), (tb, eb)) = if round % 2 == 0 {
-                let a = emulator_run.await;
-                (a, fixed_run.await)
+                let a = stage.workload(Side::Emulator, iterations).await;
+                (a, stage.workload(Side::Fixed, iterations).await)
             } else {
-                let b = fixed_run.await;
-                (emulator_run.await, b)
+                let b = stage.workload(Side::Fixed, iterations).await;
+                (stage.workload(Side::Emulator, iterations).await, b)
             };
             errors += ee + eb;
             cmp.sdk.push(measure::rate(te, requests));
@@ -321,8 +353,28 @@ pub fn run(settings: &Settings) {
         );
         cmp.report_with(&format!(", rss_mb={rss_mb:.1}, errors={errors}"));
         assert_eq!(errors, 0, "the mixed workload had errors");
-        let stats = emulator.stats();
+        let stats = stage.emulator.stats();
         assert!(stats.executed("Material/DescribeMaterials") >= total / PER_ITERATION);
-        emulator.shutdown().await;
+        stage.emulator.shutdown().await;
+    });
+}
+
+/// For profiling one side alone, e.g. under `valgrind --tool=callgrind`:
+/// `--child profile emulator.mixed64 emulator|fixed N` sets both sides up (and warms them), then
+/// runs N passes of the workload (8 requests each) against one side and prints the time.
+pub fn profile(side: &str, iterations: u64) {
+    let side = match side {
+        "emulator" => Side::Emulator,
+        "fixed" | "baseline" => Side::Fixed,
+        other => panic!("unknown side {other}: emulator or fixed"),
+    };
+    runtime().block_on(async {
+        let stage = Stage::new().await;
+        let (took, errors) = stage.workload(side, iterations).await;
+        assert_eq!(errors, 0, "the mixed workload had errors");
+        eprintln!(
+            "emulator.mixed{CLIENTS} {side:?}: {} requests in {took:?}",
+            iterations * PER_ITERATION
+        );
     });
 }

@@ -60,7 +60,7 @@ impl Settings {
                 batch: Duration::from_millis(300),
                 mem_rounds: 3,
                 emulator_requests: 5 * 64 * 8 * 40,
-                emulator_rounds: 5,
+                emulator_rounds: 20,
                 quick,
                 filters: Vec::new(),
             }
@@ -135,7 +135,12 @@ fn child(args: &[String]) {
     match rest.first().map(String::as_str) {
         Some("emulator") => emulator::run(&Settings::new(quick, Vec::new())),
         Some("peak-mem") => decode::child(&rest[1..]),
-        Some("profile") => call::profile(&rest[1..]),
+        Some("profile") => match &rest[1..] {
+            [name, side, n] if name.starts_with("emulator.") => {
+                emulator::profile(side, n.parse().expect("N"));
+            }
+            args => call::profile(args),
+        },
         other => panic!("unknown child {other:?}"),
     }
 }

@@ -3,7 +3,7 @@
 
 //! The server side of every action in the spec: implement [`Service`] and route requests
 //! with [`dispatch`].
-use crate::dispatch::{handle, Context, Failure};
+use crate::dispatch::{handle, Context, Failure, Reply};
 /// One method per action of the spec. Adding an action to the spec adds a method here,
 /// so the emulator does not compile until it handles the new action.
 pub trait Service: Send + Sync {
@@ -43,7 +43,7 @@ pub fn dispatch<S: Service + ?Sized>(
     class: &str,
     action: &str,
     body: &[u8],
-) -> Result<serde_json::Value, Failure> {
+) -> Result<Reply, Failure> {
     match (class, action) {
         ("Gadget", "DeleteGadget") => {
             handle(body, |request| service.delete_gadget(ctx, request))
