@@ -96,6 +96,8 @@ pub struct Field {
     pub format: Option<Format>,
     /// The client supplies it, or fields of the structs it holds (computed).
     pub client_supplied: bool,
+    /// Not in the docs: where the field was seen instead.
+    pub undocumented: Option<String>,
 }
 
 impl Field {

@@ -50,6 +50,8 @@ pub struct RawField {
     pub allowed: Option<Vec<i64>>,
     pub from_client: Option<RawFromClient>,
     pub format: Option<RawFormat>,
+    /// Not in the docs: where the field was seen (real clients' code).
+    pub undocumented: Option<String>,
 }
 
 /// A request value the client supplies when the caller leaves it unset.

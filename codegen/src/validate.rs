@@ -601,6 +601,12 @@ impl Checker {
             if f.format.is_some() && ty != TypeRef::String {
                 err("`Format` is only for string fields".into());
             }
+            if f.undocumented
+                .as_deref()
+                .is_some_and(|seen| seen.trim().is_empty())
+            {
+                err("`Undocumented` must say where the field was seen".into());
+            }
             let default = f
                 .default
                 .as_ref()
@@ -648,6 +654,7 @@ impl Checker {
                 }),
                 format: f.format.map(|RawFormat::DateTime| Format::DateTime),
                 client_supplied: f.from_client.is_some(),
+                undocumented: f.undocumented.clone(),
             });
         }
         fields

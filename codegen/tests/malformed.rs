@@ -355,6 +355,11 @@ const CASES: &[Case] = &[
         expect: &[("Shelf.yaml: action DescribeShelf: field ShelfId", &["`Format` is only for string fields"])],
     },
     Case {
+        name: "an Undocumented field that does not say where it was seen",
+        edits: &[("Book.yaml", "MaxLength: 50,", "MaxLength: 50, Undocumented: \" \",")],
+        expect: &[("Book.yaml: action ListBooks: field Title", &["`Undocumented` must say where the field was seen"])],
+    },
+    Case {
         name: "an unknown error category",
         edits: &[("common.yaml", "Doc: \"A parameter is wrong.\"}", "Doc: \"A parameter is wrong.\", Category: Mystery}")],
         expect: &[("common.yaml: error code InvalidParameter", &["unknown variant `Mystery`", "NotFound"])],

@@ -177,7 +177,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let material_id = client
         .material()
-        .finish_upload_material(upload.upload_context, "5285890812345678901")
+        .finish_upload_material(upload.upload_context)
+        .vod_file_id("5285890812345678901")
         .send()
         .await?
         .material_id

@@ -31,7 +31,8 @@ async fn an_upload_makes_exactly_one_medium() {
     );
     let done = env
         .material()
-        .finish_upload_material(started.upload_context.clone(), "5285890812345678901")
+        .finish_upload_material(started.upload_context.clone())
+        .vod_file_id("5285890812345678901")
         .send()
         .await
         .expect("FinishUploadMaterial");
@@ -75,7 +76,8 @@ async fn an_upload_makes_exactly_one_medium() {
             "already used",
             unit(
                 env.material()
-                    .finish_upload_material(started.upload_context, "1")
+                    .finish_upload_material(started.upload_context)
+                    .vod_file_id("1")
                     .send()
                     .await,
             ),
@@ -86,7 +88,8 @@ async fn an_upload_makes_exactly_one_medium() {
             "invalid upload context",
             unit(
                 env.material()
-                    .finish_upload_material("uc_forged", "1")
+                    .finish_upload_material("uc_forged")
+                    .vod_file_id("1")
                     .send()
                     .await,
             ),
@@ -98,7 +101,8 @@ async fn an_upload_makes_exactly_one_medium() {
             // another user cannot finish alice's upload
             unit(
                 bob.material()
-                    .finish_upload_material(second.upload_context, "1")
+                    .finish_upload_material(second.upload_context)
+                    .vod_file_id("1")
                     .send()
                     .await,
             ),

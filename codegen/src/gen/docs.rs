@@ -78,6 +78,13 @@ pub fn field(field: &Field) -> Vec<String> {
     }
     lines.push(String::new());
     lines.push(facts.join(" "));
+    if let Some(seen) = &field.undocumented {
+        lines.push(String::new());
+        lines.push(format!(
+            "Not in the docs: seen in real clients ({}).",
+            escape(seen)
+        ));
+    }
     lines
 }
 

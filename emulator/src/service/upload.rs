@@ -75,11 +75,11 @@ pub(super) fn finish_upload_material(
     if upload.used {
         return Err(invalid("invalid upload context: already used"));
     }
-    if r.vod_file_id.trim().is_empty() {
+    let Some(vod_file_id) = r.vod_file_id.filter(|id| !id.trim().is_empty()) else {
         return Err(
             Failure::new(ErrorCode::InvalidParameterValueVodFileId).detail("VodFileId is empty")
         );
-    }
+    };
     check_owner(&p, ctx, &upload.owner)?;
     if !matches!(p.classes.get(&upload.class_id), Some(c) if c.owner == upload.owner) {
         return Err(no_class(upload.class_id));
@@ -92,7 +92,7 @@ pub(super) fn finish_upload_material(
     };
     let now = ctx.unix_secs();
     let seq = p.next_seq();
-    let facts = sample::uploaded_facts(&r.vod_file_id, &upload.material_type);
+    let facts = sample::uploaded_facts(&vod_file_id, &upload.material_type);
     p.materials.insert(
         material_id.clone(),
         Material {
@@ -104,7 +104,7 @@ pub(super) fn finish_upload_material(
             tags: Vec::new(),
             preset_tag_ids: Vec::new(),
             facts,
-            vod_file_id: Some(r.vod_file_id),
+            vod_file_id: Some(vod_file_id),
             create_time: now,
             update_time: now,
             seq,

@@ -285,7 +285,8 @@ pub async fn upload(
     assert!(!started.vod_upload_sign.is_empty());
     let FinishUploadMaterialData { material_id, .. } = client
         .material()
-        .finish_upload_material(started.upload_context, "5285890812345678901")
+        .finish_upload_material(started.upload_context)
+        .vod_file_id("5285890812345678901")
         .send()
         .await
         .expect("FinishUploadMaterial");
