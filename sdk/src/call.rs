@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::stream::{self, Stream, TryStreamExt};
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use crate::action::{Action, Paginated};
 use crate::client::Client;
@@ -155,7 +155,9 @@ impl<A: Paginated> Call<A> {
     /// of that page, so the walk can resume there. A service that answers the same page again
     /// (it ignores the offset) ends it with [`ErrorKind::Paging`](crate::ErrorKind::Paging)
     /// instead of looping.
-    pub fn pages(self) -> impl Stream<Item = Result<A::Data, Error>> + Send + 'static {
+    ///
+    /// The stream is `Unpin` (`while let Some(page) = pages.try_next().await?` works as is).
+    pub fn pages(self) -> impl Stream<Item = Result<A::Data, Error>> + Send + Unpin + 'static {
         let walk = Walk {
             client: self.client,
             options: self.options,
@@ -164,11 +166,12 @@ impl<A: Paginated> Call<A> {
             pages: 0,
             max_pages: self.max_pages,
         };
-        stream::try_unfold(walk, Walk::step)
+        // Boxed once per walk, so that callers need not pin it.
+        stream::try_unfold(walk, Walk::step).boxed()
     }
 
     /// Every item of every page, as one stream; see [`pages`](Self::pages).
-    pub fn items(self) -> impl Stream<Item = Result<A::Item, Error>> + Send + 'static {
+    pub fn items(self) -> impl Stream<Item = Result<A::Item, Error>> + Send + Unpin + 'static {
         self.pages()
             .map_ok(|data| stream::iter(A::into_items(data).into_iter().map(Ok)))
             .try_flatten()

@@ -18,7 +18,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha1::Sha1;
 
-pub use env::{SECRET_ID_VAR, SECRET_KEY_VAR};
+pub use env::{EnvError, SECRET_ID_VAR, SECRET_KEY_VAR};
 pub use validity::{Validity, ValidityError};
 pub use verify::{Claims, Verifier, VerifyError};
 
