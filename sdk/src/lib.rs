@@ -88,6 +88,7 @@ mod error;
 mod example_support;
 mod login;
 mod options;
+mod random;
 mod raw;
 mod redact;
 mod retry;

@@ -79,7 +79,7 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << exponent)
             .min(self.max_delay);
-        Duration::try_from_secs_f64(ceiling.as_secs_f64() * rand::random::<f64>())
+        Duration::try_from_secs_f64(ceiling.as_secs_f64() * crate::random::unit_f64())
             .map_or(ceiling, |delay| delay.min(ceiling))
     }
 }
