@@ -55,6 +55,12 @@
 //! copies the state ([`RunningEmulator::snapshot`]) so a test can check that a refused request
 //! changed nothing.
 //!
+//! # Cargo features
+//!
+//! - `cli` (default): the `cme-emulator` binary and what only it needs (clap, tracing-subscriber,
+//!   tokio's signal handling). A test suite that starts the emulator in-process does not build
+//!   them with `cme-emulator = { version = "0.1", default-features = false }`.
+//!
 //! # Behaviour
 //!
 //! - **Users and permissions.** A user is whoever a valid `Login` signature names; unknown users
