@@ -67,6 +67,25 @@
 //!
 //! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,
 //! signatures and keys never appear in logs, `Debug` or errors.
+//!
+//! # Cargo features
+//!
+//! - `material`, `team`, `project`, `task` (on by default): the actions of that ActionClass (the
+//!   module of the same name and the accessor on [`Client`], `client.material()`, …). Turn off
+//!   those you do not call to compile less.
+//! - `tls-webpki-roots` (on by default): TLS trusts Mozilla's root certificates, compiled in
+//!   ([webpki-roots](https://docs.rs/webpki-roots)), the same on every machine.
+//! - `tls-native-roots`: TLS trusts the operating system's certificate store
+//!   ([rustls-native-certs](https://docs.rs/rustls-native-certs)), read when the client is
+//!   built: for machines whose administrators add authorities of their own.
+//! - `server`: `Deserialize` on requests, `Serialize` and `Default` on replies, for servers and
+//!   fakes (the emulator uses it).
+//!
+//! TLS is always rustls (with ring), never OpenSSL. The two root features may be combined (both
+//! sets are trusted). With neither, HTTPS calls fail to verify the service's certificate unless
+//! [`ClientBuilder::http_client`] gets a [`reqwest::Client`] with roots of its own (e.g.
+//! `reqwest::Client::builder().add_root_certificate(…)`); [`reqwest`] is re-exported for that,
+//! so its version always matches the SDK's.
 
 pub mod action;
 mod auth;
@@ -108,6 +127,9 @@ pub use error::{
 };
 pub use options::{CallOptions, RetryPolicy};
 pub use raw::RawRequest;
+/// The HTTP client the SDK runs on, re-exported because [`ClientBuilder::http_client`] takes a
+/// [`reqwest::Client`]: build yours with this one to be sure the versions match.
+pub use reqwest;
 pub use signer::{Claims, SignAction, SignParams, Signature, Signer, Verifier, VerifyError};
 
 // The generated code (`cargo run -p cme-codegen`) and its re-exports. It is formatted by the
