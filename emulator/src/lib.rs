@@ -143,3 +143,8 @@ pub use faults::{FaultKind, FaultSpec, FaultTarget, Faults};
 pub use fixture::{Fixture, FixtureError};
 pub use server::{RunningEmulator, Snapshot};
 pub use stats::Stats;
+
+/// The README's examples, compiled (and run where they can) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -87,6 +87,10 @@
 //! `reqwest::Client::builder().add_root_certificate(…)`); [`reqwest`] is re-exported for that,
 //! so its version always matches the SDK's.
 
+// docs.rs (`[package.metadata.docs.rs]`) builds with `--cfg docsrs` on nightly: every item behind
+// a feature gets its "Available on crate feature … only" badge from its `#[cfg]`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod action;
 mod auth;
 mod builder;
@@ -158,3 +162,8 @@ pub mod __private {
         crate::envelope::decode_reply::<A>(body)
     }
 }
+
+/// The README's examples, compiled (and run where they can) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
