@@ -5,7 +5,8 @@
 #
 # Prints one line per figure:
 #   - clean debug builds of cme-sdk (dependencies included): all ActionClass features (the
-#     default), one ActionClass (`team`), and none (the runtime alone);
+#     default), one ActionClass (`team`), and none (the runtime alone), each in wall-clock and
+#     CPU seconds;
 #   - the cme-sdk crate alone, dependencies already built, for the same feature sets;
 #   - lines of generated code (sdk/src/generated) per action, overall and per ActionClass.
 # It never touches the workspace's target/: everything is built in a separate target directory,
@@ -22,13 +23,13 @@ export CARGO_TARGET_DIR=$dir
 export CARGO_INCREMENTAL=0
 export CARGO_TERM_COLOR=never
 
-# Seconds, to one decimal, that "$@" takes.
+# "W s (cpu C s)": the wall-clock seconds "$@" takes, and the CPU seconds (user + system, of
+# every process of the build) it uses. The machine is often shared: other jobs stretch the wall
+# clock much more than the CPU time, so compare CPU seconds across runs made at different times.
 timed() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>"$dir.log" || { cat "$dir.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
+  local TIMEFORMAT='%R %U %S' times
+  times=$( { time "$@" >/dev/null 2>"$dir.log"; } 2>&1 ) || { cat "$dir.log" >&2; exit 1; }
+  awk -v t="$times" 'BEGIN { split(t, a, " "); printf "%.1f s (cpu %.1f s)", a[1], a[2] + a[3] }'
 }
 
 fresh() { rm -rf "$dir"; mkdir -p "$dir"; }
@@ -36,19 +37,21 @@ fresh() { rm -rf "$dir"; mkdir -p "$dir"; }
 # Forgets cme-sdk's build results only, so that the next build recompiles the crate alone.
 forget_sdk() { rm -rf "$dir"/debug/.fingerprint/cme-sdk-* "$dir"/debug/deps/libcme_sdk-* "$dir"/debug/deps/cme_sdk-*; }
 
+# With the ActionClass defaults off, the default TLS roots stay on, as a program needs them.
 all=(-p cme-sdk)
-team=(-p cme-sdk --no-default-features --features team)
-none=(-p cme-sdk --no-default-features)
+team=(-p cme-sdk --no-default-features --features team,tls-webpki-roots)
+none=(-p cme-sdk --no-default-features --features tls-webpki-roots)
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(rustc --version)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo fetch --quiet
 
 fresh
-echo "compile.clean.all_classes: $(timed cargo build "${all[@]}") s"
+echo "compile.clean.all_classes: $(timed cargo build "${all[@]}")"
 fresh
-echo "compile.clean.team: $(timed cargo build "${team[@]}") s"
+echo "compile.clean.team: $(timed cargo build "${team[@]}")"
 fresh
-echo "compile.clean.no_class: $(timed cargo build "${none[@]}") s"
+echo "compile.clean.no_class: $(timed cargo build "${none[@]}")"
 
 # Dependencies are built now; only cme-sdk is compiled below.
 for variant in all team none; do
@@ -56,9 +59,10 @@ for variant in all team none; do
   cargo build "${args[@]}" --quiet
   forget_sdk
   case $variant in all) name=all_classes ;; team) name=team ;; none) name=no_class ;; esac
-  echo "compile.crate_only.$name: $(timed cargo build "${args[@]}") s"
+  echo "compile.crate_only.$name: $(timed cargo build "${args[@]}")"
 done
 rm -f "$dir.log"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Lines of generated code per action.
 gen=sdk/src/generated

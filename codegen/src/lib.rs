@@ -27,3 +27,8 @@ pub fn load_sources(sources: Vec<(String, String)>) -> Result<Api, SpecErrors> {
     let raw = raw::parse_sources(sources).map_err(SpecErrors)?;
     validate::build(&raw).map_err(SpecErrors)
 }
+
+/// The README's examples, compiled (and run where they can) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -61,6 +61,12 @@
 //! copies the state ([`RunningEmulator::snapshot`]) so a test can check that a refused request
 //! changed nothing.
 //!
+//! # Cargo features
+//!
+//! - `cli` (default): the `cme-emulator` binary and what only it needs (clap, tracing-subscriber,
+//!   tokio's signal handling). A test suite that starts the emulator in-process does not build
+//!   them with `cme-emulator = { version = "0.1", default-features = false }`.
+//!
 //! # Behaviour
 //!
 //! - **Users and permissions.** A user is whoever a valid `Login` signature names; unknown users
@@ -176,3 +182,8 @@ pub use faults::{FaultKind, FaultSpec, FaultTarget, Faults};
 pub use fixture::{Fixture, FixtureError};
 pub use server::{RunningEmulator, Snapshot};
 pub use stats::Stats;
+
+/// The README's examples, compiled (and run where they can) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

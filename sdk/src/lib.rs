@@ -82,6 +82,33 @@
 //!
 //! Each call runs in a `tracing` span `cme.call` (action, attempt, code, latency). Tickets,
 //! signatures and keys never appear in logs, `Debug` or errors.
+//!
+//! # Cargo features
+//!
+//! - `material`, `team`, `project`, `task` (on by default): the actions of that ActionClass (the
+//!   module of the same name and the accessor on [`Client`], `client.material()`, …). Turn off
+//!   those you do not call to compile less.
+//! - `tls-webpki-roots` (on by default): TLS trusts Mozilla's root certificates, compiled in
+//!   ([webpki-roots](https://docs.rs/webpki-roots)), the same on every machine.
+//! - `tls-native-roots`: TLS trusts the operating system's certificate store
+//!   ([rustls-native-certs](https://docs.rs/rustls-native-certs)), read when the client is
+//!   built: for machines whose administrators add authorities of their own.
+//! - `time` (on by default): typed accessors (`create_time_parsed()` and the like, a
+//!   `time::OffsetDateTime`) beside the text of the date-time fields.
+//! - `test-util`: the mock client and errors built for tests (the module `mock`); implies
+//!   `serde`.
+//! - `serde`: `Deserialize` on requests, `Serialize` and `Default` on replies, for servers, fakes
+//!   and tools (the emulator and the CLI use it).
+//!
+//! TLS is always rustls (with ring), never OpenSSL. The two root features may be combined (both
+//! sets are trusted). With neither, HTTPS calls fail to verify the service's certificate unless
+//! [`ClientBuilder::http_client`] gets a [`reqwest::Client`] with roots of its own (e.g.
+//! `reqwest::Client::builder().add_root_certificate(…)`); [`reqwest`] is re-exported for that,
+//! so its version always matches the SDK's.
+
+// docs.rs (`[package.metadata.docs.rs]`) builds with `--cfg docsrs` on nightly: every item behind
+// a feature gets its "Available on crate feature … only" badge from its `#[cfg]`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod action;
 mod auth;
@@ -112,6 +139,7 @@ mod login;
 pub mod mock;
 mod options;
 mod quirks;
+mod random;
 mod raw;
 mod redact;
 mod retry;
@@ -135,6 +163,9 @@ pub use error::{
 };
 pub use options::{CallOptions, RetryPolicy};
 pub use raw::RawRequest;
+/// The HTTP client the SDK runs on, re-exported because [`ClientBuilder::http_client`] takes a
+/// [`reqwest::Client`]: build yours with this one to be sure the versions match.
+pub use reqwest;
 pub use signer::{
     Claims, SignAction, SignParams, Signature, Signer, Validity, ValidityError, Verifier,
     VerifyError,
@@ -166,3 +197,8 @@ pub mod __private {
         crate::envelope::decode_reply::<A>(body)
     }
 }
+
+/// The README's examples, compiled (and run where they can) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

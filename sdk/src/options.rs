@@ -93,7 +93,7 @@ impl RetryPolicy {
     /// [`ceiling`](Self::ceiling).
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let ceiling = self.ceiling(retry);
-        Duration::try_from_secs_f64(ceiling.as_secs_f64() * rand::random::<f64>())
+        Duration::try_from_secs_f64(ceiling.as_secs_f64() * crate::random::unit_f64())
             .map_or(ceiling, |delay| delay.min(ceiling))
     }
 }

@@ -169,7 +169,7 @@ impl Parts<'_> {
     fn write_original(&self, secret_id: &str, out: &mut Vec<u8>) {
         let now = self.now.unwrap_or_else(unix_now);
         let expire = now.saturating_add(self.validity.as_secs());
-        let random = self.random.unwrap_or_else(rand::random::<u32>);
+        let random = self.random.unwrap_or_else(crate::random::u32);
         // The documented keys and the numbers need no encoding; the action is a plain word.
         out.extend_from_slice(b"secretId=");
         push_encoded(out, secret_id);

@@ -427,6 +427,36 @@ fn malformed_signatures_are_refused_without_panicking() {
 }
 
 #[test]
+fn every_refusal_reads_as_a_sentence_and_is_an_error() {
+    let cases = [
+        (
+            VerifyError::Malformed("bad Base64".into()),
+            "malformed signature: bad Base64",
+        ),
+        (VerifyError::UnknownSecretId, "unknown secretId"),
+        (VerifyError::BadSignature, "signature does not match"),
+        (VerifyError::Expired, "signature expired"),
+        (VerifyError::NotYetValid, "signature not yet valid"),
+        (
+            VerifyError::MissingParameter("userId"),
+            "missing signature parameter userId",
+        ),
+        (
+            VerifyError::WrongAction {
+                expected: SignAction::OpenProject,
+                actual: "Login".into(),
+            },
+            "signature is for action \"Login\", expected OpenProject",
+        ),
+    ];
+    for (err, shown) in cases {
+        assert_eq!(err.to_string(), shown);
+        let err: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
+        assert!(err.source().is_none(), "{shown}");
+    }
+}
+
+#[test]
 fn debug_never_shows_keys() {
     let shown = format!("{:?} {:?}", signer(), verifier());
     assert!(shown.contains(SECRET_ID));

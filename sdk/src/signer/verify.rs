@@ -16,29 +16,22 @@ use super::{mac, SignAction, DIGEST_LEN, OPEN_PROJECT_ID_KEY};
 const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// Why a signature was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VerifyError {
     /// Not a signature: bad Base64, too short, or an unreadable plaintext.
-    #[error("malformed signature: {0}")]
     Malformed(String),
     /// Signed with a SecretId this verifier does not know.
-    #[error("unknown secretId")]
     UnknownSecretId,
     /// The digest does not match the plaintext under the SecretId's key.
-    #[error("signature does not match")]
     BadSignature,
     /// `expireTime` has passed.
-    #[error("signature expired")]
     Expired,
     /// `currentTimeStamp` is in the future.
-    #[error("signature not yet valid")]
     NotYetValid,
     /// A required parameter is missing from the plaintext.
-    #[error("missing signature parameter {0}")]
     MissingParameter(&'static str),
     /// The signature is for another action.
-    #[error("signature is for action {actual:?}, expected {expected}")]
     WrongAction {
         /// The action the caller required.
         expected: SignAction,
@@ -46,6 +39,24 @@ pub enum VerifyError {
         actual: String,
     },
 }
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(why) => write!(f, "malformed signature: {why}"),
+            Self::UnknownSecretId => f.write_str("unknown secretId"),
+            Self::BadSignature => f.write_str("signature does not match"),
+            Self::Expired => f.write_str("signature expired"),
+            Self::NotYetValid => f.write_str("signature not yet valid"),
+            Self::MissingParameter(name) => write!(f, "missing signature parameter {name}"),
+            Self::WrongAction { expected, actual } => {
+                write!(f, "signature is for action {actual:?}, expected {expected}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
 
 /// What a valid signature says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -429,3 +429,16 @@ async fn call_options_override_the_client_defaults() {
     assert_eq!(err.attempts(), 3, "the client's policy");
     assert_eq!(fake.requests(), 4);
 }
+
+#[tokio::test]
+async fn a_reqwest_client_from_the_reexport_makes_the_calls() {
+    let fake = Fake::ok().await;
+    // `cme_sdk::reqwest` is the reqwest the SDK runs on: its client is what `http_client` takes.
+    let http = cme_sdk::reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let client = fake.client().http_client(http).build().unwrap();
+    client.execute(&Probe { name: None }).await.unwrap();
+    assert_eq!((fake.logins(), fake.requests()), (1, 1));
+}
