@@ -510,7 +510,11 @@ fn read_line_from_stdin() -> Result<String, Failure> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::io("reading the secret key from stdin", e))?;
-    Ok(line.trim().to_owned())
+    let key = line.trim();
+    if key.is_empty() {
+        return Err(Failure::usage("--secret-key -: no key on standard input"));
+    }
+    Ok(key.to_owned())
 }
 
 /// Asks for each setting of `profile` on `out`, reading answers from `input`; an empty answer

@@ -264,7 +264,7 @@ pub fn read_json(flag: &str, source: &str) -> Result<Value, Failure> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::io(format!("reading {flag} {path}"), e))?;
         (text, path.to_owned())
-    } else if source.trim_start().starts_with('{') {
+    } else if source.trim_start().starts_with(['{', '[']) {
         (source.to_owned(), "the command line".to_owned())
     } else {
         return Err(Failure::usage(format!(

@@ -2,7 +2,9 @@
 //! and logs in by itself. The ticket is kept per profile in `tickets/<profile>.json` of the
 //! config directory (readable by the user only, written atomically) and reused by the next
 //! commands until the service refuses it; then the SDK logs in again, once, and the new ticket
-//! is kept. A kept ticket is used only for the same user, platform, SecretId and endpoints.
+//! is kept. A kept ticket is used only for the same user, platform, SecretId and endpoints;
+//! without a key configured, a kept ticket of the same user, platform and endpoints is used
+//! until it is refused.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +24,19 @@ struct Identity {
     user_id: String,
     login_endpoint: String,
     api_endpoint: String,
+}
+
+impl Identity {
+    /// Whether a ticket kept for `self` may be used for `wanted`: the same platform, user and
+    /// endpoints, and the same SecretId unless `wanted` has no key (then the ticket is all it
+    /// has).
+    fn serves(&self, wanted: &Identity) -> bool {
+        self.platform == wanted.platform
+            && self.user_id == wanted.user_id
+            && self.login_endpoint == wanted.login_endpoint
+            && self.api_endpoint == wanted.api_endpoint
+            && (wanted.secret_id.is_none() || self.secret_id == wanted.secret_id)
+    }
 }
 
 /// The ticket file's contents.
@@ -54,7 +69,7 @@ pub struct Session {
 
 fn needs(what: &str, setting: &str, variable: &str) -> Failure {
     Failure::NotConfigured(format!(
-        "no {what} configured: run `cme configure`, or set `{setting}` in the profile or \
+        "no {what} configured: run `cme configure`, or set {setting} in the profile, or \
          {variable}"
     ))
 }
@@ -72,7 +87,7 @@ impl Session {
         let user = settings
             .user
             .as_ref()
-            .ok_or_else(|| needs("user", "user", "CME_USER_ID (or --user)"))?
+            .ok_or_else(|| needs("user", "user", "CME_USER_ID, or give --user"))?
             .value
             .clone();
         let identity = Identity {
@@ -84,7 +99,7 @@ impl Session {
         };
         let path = ticket_path(settings);
         let loaded = read_kept(&path)
-            .filter(|kept| kept.identity == identity)
+            .filter(|kept| kept.identity.serves(&identity))
             .map(|kept| kept.ticket);
         let mut builder = Client::builder()
             .login_endpoint(&settings.login_endpoint.value)
@@ -109,7 +124,7 @@ impl Session {
                     "API key",
                     "secret-id and secret-key",
                     "CME_SECRET_ID and CME_SECRET_KEY",
-                ))
+                ));
             }
             _ => {}
         }
