@@ -450,9 +450,9 @@ fn root(classes: impl Iterator<Item = Command>) -> Command {
         .subcommands(other_commands())
 }
 
-/// The first two arguments that are not options (or values of global options): the class and
-/// the action a command line names.
-fn positionals(args: &[OsString]) -> (Option<String>, Option<String>) {
+/// The first arguments that are not options (or values of global options), at most three: the
+/// class and the action a command line names (after `help` for `cme help <class> <action>`).
+fn positionals(args: &[OsString]) -> Vec<String> {
     let mut found = Vec::new();
     let mut args = args.iter().skip(1);
     while let Some(arg) = args.next() {
@@ -467,34 +467,30 @@ fn positionals(args: &[OsString]) -> (Option<String>, Option<String>) {
             continue;
         }
         found.push(arg.into_owned());
-        if found.len() == 2 {
+        if found.len() == 3 {
             break;
         }
     }
-    let mut found = found.into_iter();
-    (found.next(), found.next())
+    found
 }
 
-/// The command tree for `args` (the first is the program's name): the flags of the one action
-/// the arguments name; every action's when they name no class (`cme help …`).
+/// The command tree for `args` (the first is the program's name): the class the arguments name
+/// with its actions, and the flags of the action they name (of every action of the class when
+/// they name none); the other classes and actions are names and one-line descriptions, enough
+/// for help, suggestions and errors.
 pub fn for_args(args: &[OsString]) -> Command {
-    let (class, action) = positionals(args);
-    let Some(chosen) = class.as_deref().and_then(spec::class) else {
-        return match class.as_deref() {
-            // Another command: the classes need only their names.
-            Some(name) if other_commands().iter().any(|c| c.get_name() == name) => {
-                root(spec::classes().iter().map(|c| class_command(c, |_| false)))
-            }
-            _ => full(),
-        };
+    let words = positionals(args);
+    let words = match words.first().map(String::as_str) {
+        Some("help") => &words[1..],
+        _ => &words[..],
     };
-    let known = action.as_deref().and_then(|a| chosen.action(a));
-    root(spec::classes().iter().map(|c| {
-        if std::ptr::eq(c, chosen) {
-            class_command(c, |a| known.is_none_or(|k| k.command == a))
-        } else {
-            Command::new(c.command).about(c.doc.en)
+    let chosen = words.first().and_then(|c| spec::class(c));
+    let action = chosen.and_then(|c| c.action(words.get(1)?));
+    root(spec::classes().iter().map(|c| match chosen {
+        Some(chosen) if std::ptr::eq(c, chosen) => {
+            class_command(c, |a| action.is_none_or(|k| k.command == a))
         }
+        _ => Command::new(c.command).about(c.doc.en),
     }))
 }
 
@@ -550,8 +546,17 @@ mod tests {
                 "table",
                 "describe-teams"
             ])),
-            (Some("team".into()), Some("describe-teams".into()))
+            ["team", "describe-teams"]
         );
+        // `cme --help` and other commands need no action's flags; `cme help <class> <action>`
+        // gets that action's.
+        let tree = for_args(&args(&["cme", "--help"]));
+        let material = tree.find_subcommand("material").unwrap();
+        assert_eq!(material.get_subcommands().count(), 0);
+        let tree = for_args(&args(&["cme", "help", "material", "list-media"]));
+        let material = tree.find_subcommand("material").unwrap();
+        let list = material.find_subcommand("list-media").unwrap();
+        assert!(list.get_arguments().count() > 0);
     }
 
     #[test]

@@ -128,9 +128,9 @@ pub enum Type {
     Float,
     /// `true` or `false`.
     Bool,
-    /// A value of the named enum ([`ENUMS`]).
+    /// A value of the named enum (see [`enumeration`]).
     Enum(&'static str),
-    /// A JSON object with the fields of the named struct ([`STRUCTS`]).
+    /// A JSON object with the fields of the named struct (see [`structure`]).
     Struct(&'static str),
     /// A list.
     List(&'static Type),

@@ -133,23 +133,32 @@ fn action(class: &Class, a: &Action) -> TokenStream {
 
 /// The names of the structs and enums a request can hold, directly or inside structs.
 fn request_types(api: &Api) -> (BTreeSet<String>, BTreeSet<String>) {
-    fn visit(api: &Api, ty: &TypeRef, structs: &mut BTreeSet<String>, enums: &mut BTreeSet<String>) {
+    fn visit(
+        api: &Api,
+        ty: &TypeRef,
+        structs: &mut BTreeSet<String>,
+        enums: &mut BTreeSet<String>,
+    ) {
         match ty.element() {
             TypeRef::Enum(name) => {
                 enums.insert(name.clone());
             }
-            TypeRef::Struct(name) => {
-                if structs.insert(name.clone()) {
-                    for f in api.find_struct(name).map_or(&[][..], |s| &s.fields) {
-                        visit(api, &f.ty, structs, enums);
-                    }
+            // Each struct once: a recursive one stops here.
+            TypeRef::Struct(name) if structs.insert(name.clone()) => {
+                for f in api.find_struct(name).map_or(&[][..], |s| &s.fields) {
+                    visit(api, &f.ty, structs, enums);
                 }
             }
             _ => {}
         }
     }
     let (mut structs, mut enums) = (BTreeSet::new(), BTreeSet::new());
-    for f in api.classes.iter().flat_map(|c| &c.actions).flat_map(|a| &a.request) {
+    for f in api
+        .classes
+        .iter()
+        .flat_map(|c| &c.actions)
+        .flat_map(|a| &a.request)
+    {
         visit(api, &f.ty, &mut structs, &mut enums);
     }
     (structs, enums)
