@@ -143,7 +143,11 @@ pub async fn run(
     let started = Started {
         base_url: emulator.base_url(),
         secret_id: config.secret_id.as_deref().unwrap_or(DEMO_SECRET_ID).into(),
-        secret_key: config.secret_key.as_deref().unwrap_or(DEMO_SECRET_KEY).into(),
+        secret_key: config
+            .secret_key
+            .as_deref()
+            .unwrap_or(DEMO_SECRET_KEY)
+            .into(),
         platform: emulator.platform().to_owned(),
         demo: config.fixture.is_none() && !args.empty,
     };
