@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 
 use crate::commands::{self, defaults_to_me};
-use crate::config::{self, mask, ConfigFile, Env, Flags, Settings, Source};
+use crate::config::{self, mask, ConfigFile, Env, Flags, Settings};
 use crate::dispatch::Reply;
 use crate::error::Failure;
 use crate::input;
@@ -442,13 +442,9 @@ fn configure(cx: &Context, m: &ArgMatches) -> Result<(), Failure> {
         Some(("get", m)) => {
             let key = m.get_one::<String>("key").map_or("", String::as_str);
             let profile = file.profiles.get(&name).cloned().unwrap_or_default();
-            let value = profile.get(key)?.map(|v| {
-                if key == "secret-key" {
-                    mask(v)
-                } else {
-                    v.to_owned()
-                }
-            });
+            let value = profile
+                .get(key)?
+                .map(|v| if key == "secret-key" { mask(&v) } else { v });
             let Some(value) = value else {
                 return Err(Failure::usage(format!(
                     "{key} is not set in profile {name}"
@@ -533,13 +529,9 @@ pub fn prompt(
     ];
     let io = |e: std::io::Error| Failure::io("asking for the settings", e);
     for (key, label) in asked {
-        let current = profile.get(key)?.map(|v| {
-            if key == "secret-key" {
-                mask(v)
-            } else {
-                v.to_owned()
-            }
-        });
+        let current = profile
+            .get(key)?
+            .map(|v| if key == "secret-key" { mask(&v) } else { v });
         let shown = current.map(|c| format!(" [{c}]")).unwrap_or_default();
         write!(out, "{label}{shown}: ")
             .and_then(|()| out.flush())
@@ -558,54 +550,28 @@ pub fn prompt(
 
 /// `cme configure list`: every setting, its source, the key masked.
 fn configure_list(cx: &Context, settings: &Settings) -> Result<(), Failure> {
-    let row = |name: &str, value: Option<String>, source: Option<&Source>| {
+    let row = |name: &str, setting: Option<&config::Setting>, shown: &dyn Fn(&str) -> String| {
         json!({
             "Name": name,
-            "Value": value.unwrap_or_default(),
-            "Source": source.map(ToString::to_string).unwrap_or_else(|| "not set".into()),
+            "Value": setting.map(|s| shown(&s.value)).unwrap_or_default(),
+            "Source": setting.map_or_else(|| "not set".to_owned(), |s| s.source.to_string()),
         })
     };
-    fn of(s: &Option<config::Setting>) -> (Option<String>, Option<&Source>) {
-        (
-            s.as_ref().map(|s| s.value.clone()),
-            s.as_ref().map(|s| &s.source),
-        )
-    }
-    let (id, id_source) = of(&settings.secret_id);
-    let (platform, platform_source) = of(&settings.platform);
-    let (user, user_source) = of(&settings.user);
-    let (out, out_source) = of(&settings.output);
-    let key = settings.secret_key.as_ref();
+    let plain = |value: &str| value.to_owned();
     let rows = json!([
-        row(
-            "profile",
-            Some(settings.profile.value.clone()),
-            Some(&settings.profile.source)
-        ),
-        row("secret-id", id, id_source),
-        row(
-            "secret-key",
-            key.map(|k| mask(&k.value)),
-            key.map(|k| &k.source)
-        ),
-        row("platform", platform, platform_source),
-        row("user", user, user_source),
-        row(
-            "login-endpoint",
-            Some(settings.login_endpoint.value.clone()),
-            Some(&settings.login_endpoint.source)
-        ),
-        row(
-            "api-endpoint",
-            Some(settings.api_endpoint.value.clone()),
-            Some(&settings.api_endpoint.source)
-        ),
-        row("output", out, out_source),
-        row(
-            "config-file",
-            Some(config::config_path(&settings.dir).display().to_string()),
-            None
-        ),
+        row("profile", Some(&settings.profile), &plain),
+        row("secret-id", settings.secret_id.as_ref(), &plain),
+        row("secret-key", settings.secret_key.as_ref(), &mask),
+        row("platform", settings.platform.as_ref(), &plain),
+        row("user", settings.user.as_ref(), &plain),
+        row("login-endpoint", Some(&settings.login_endpoint), &plain),
+        row("api-endpoint", Some(&settings.api_endpoint), &plain),
+        row("output", settings.output.as_ref(), &plain),
+        {
+            "Name": "config-file",
+            "Value": config::config_path(&settings.dir).display().to_string(),
+            "Source": "",
+        },
     ]);
     cx.print(rows)
 }
@@ -640,4 +606,36 @@ async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
     cme_emulator::cli::run(args, Some(&try_cme))
         .await
         .map_err(|e| Failure::Io(format!("cme emulator: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_asks_for_each_setting_and_enter_keeps_the_current_one() {
+        let mut profile = config::Profile::default();
+        profile
+            .set("secret-key", "cmeEmulatorDemoSecretKey0123456789")
+            .unwrap();
+        profile.set("platform", "old_platform").unwrap();
+        // SecretId, SecretKey (kept), Platform, User ID, then the input ends.
+        let mut input = std::io::Cursor::new("AKIDnew\n\nnew_platform\nuser_1\n");
+        let mut shown = Vec::new();
+        prompt(&mut profile, &mut input, &mut shown).unwrap();
+        assert_eq!(
+            String::from_utf8(shown).unwrap(),
+            "SecretId: SecretKey [****6789]: Platform [old_platform]: User ID: \
+             Endpoint (empty: the service's): "
+        );
+        let get = |key| profile.get(key).unwrap();
+        assert_eq!(get("secret-id").as_deref(), Some("AKIDnew"));
+        assert_eq!(
+            get("secret-key").as_deref(),
+            Some("cmeEmulatorDemoSecretKey0123456789")
+        );
+        assert_eq!(get("platform").as_deref(), Some("new_platform"));
+        assert_eq!(get("user").as_deref(), Some("user_1"));
+        assert_eq!(get("endpoint"), None);
+    }
 }

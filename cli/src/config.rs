@@ -135,8 +135,8 @@ pub const KEYS: &[&str] = &[
 
 impl Profile {
     /// The value of `key` (one of [`KEYS`]).
-    pub fn get(&self, key: &str) -> Result<Option<&str>, Failure> {
-        Ok(self.slot_ref(key)?.as_deref())
+    pub fn get(&self, key: &str) -> Result<Option<String>, Failure> {
+        Ok(self.clone().slot(key)?.take())
     }
 
     /// Sets `key` (one of [`KEYS`]); an empty value removes it.
@@ -159,20 +159,6 @@ impl Profile {
             "login-endpoint" => &mut self.login_endpoint,
             "api-endpoint" => &mut self.api_endpoint,
             "output" => &mut self.output,
-            other => return Err(unknown_key(other)),
-        })
-    }
-
-    fn slot_ref(&self, key: &str) -> Result<&Option<String>, Failure> {
-        Ok(match key {
-            "secret-id" => &self.secret_id,
-            "secret-key" => &self.secret_key,
-            "platform" => &self.platform,
-            "user" => &self.user,
-            "endpoint" => &self.endpoint,
-            "login-endpoint" => &self.login_endpoint,
-            "api-endpoint" => &self.api_endpoint,
-            "output" => &self.output,
             other => return Err(unknown_key(other)),
         })
     }
@@ -651,7 +637,7 @@ mod tests {
         assert_eq!(mask("short"), "****");
         let mut p = Profile::default();
         p.set("platform", "p1").unwrap();
-        assert_eq!(p.get("platform").unwrap(), Some("p1"));
+        assert_eq!(p.get("platform").unwrap().as_deref(), Some("p1"));
         p.set("platform", "").unwrap();
         assert_eq!(p.get("platform").unwrap(), None);
         assert_eq!(p.set("colour", "red").unwrap_err().exit_code(), 2);

@@ -78,18 +78,14 @@ impl Session {
     /// A client for `settings`: signing with the key when there is one, starting with the kept
     /// ticket when it belongs to the same identity; `timeout` bounds each call.
     pub fn open(settings: &Settings, timeout: Option<Duration>) -> Result<Self, Failure> {
-        let platform = settings
-            .platform
-            .as_ref()
-            .ok_or_else(|| needs("platform", "platform", "CME_PLATFORM"))?
-            .value
-            .clone();
-        let user = settings
-            .user
-            .as_ref()
-            .ok_or_else(|| needs("user", "user", "CME_USER_ID, or give --user"))?
-            .value
-            .clone();
+        let value = |setting: &Option<crate::config::Setting>, what, variable| {
+            setting
+                .as_ref()
+                .map(|s| s.value.clone())
+                .ok_or_else(|| needs(what, what, variable))
+        };
+        let platform = value(&settings.platform, "platform", "CME_PLATFORM")?;
+        let user = value(&settings.user, "user", "CME_USER_ID, or give --user")?;
         let identity = Identity {
             secret_id: settings.secret_id.as_ref().map(|s| s.value.clone()),
             platform: platform.clone(),

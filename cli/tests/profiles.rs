@@ -19,7 +19,7 @@ fn configure_from_flags_then_env_and_flags_override() {
         run.stderr
     );
 
-    s.run(&[
+    let configure = [
         "configure",
         "--secret-id",
         DEMO_SECRET_ID,
@@ -31,25 +31,10 @@ fn configure_from_flags_then_env_and_flags_override() {
         DEMO_USER_ID,
         "--endpoint",
         &base,
-    ])
-    .expect(2); // `-` reads stdin, which is empty here: refused as an empty setting below
-    let saved = s.run_with(
-        &[
-            "configure",
-            "--secret-id",
-            DEMO_SECRET_ID,
-            "--secret-key",
-            "-",
-            "--platform",
-            DEMO_PLATFORM,
-            "--user",
-            DEMO_USER_ID,
-            "--endpoint",
-            &base,
-        ],
-        &[],
-        Some(&format!("{DEMO_SECRET_KEY}\n")),
-    );
+    ];
+    // `--secret-key -` reads the key from stdin; nothing there is refused.
+    s.run(&configure).expect(2);
+    let saved = s.run_with(&configure, &[], Some(&format!("{DEMO_SECRET_KEY}\n")));
     saved.expect(0);
     let config = std::fs::read_to_string(s.config_dir().join("config.toml")).unwrap();
     assert!(config.starts_with("[default]\n"), "{config}");
