@@ -54,6 +54,12 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// `MaterialId` -> `material-id`, `WHRatio` -> `wh-ratio`: the command-line spelling of a
+/// wire name (a command or a flag of `cme`).
+pub fn kebab_case(name: &str) -> String {
+    snake_case(name).replace('_', "-")
+}
+
 /// `NOT FOUND` -> `NotFound`, `VIDEO_EDIT` -> `VideoEdit`, `Default` -> `Default`,
 /// `InvalidParameterValue.MaterialId` -> `InvalidParameterValueMaterialId`.
 /// Words already in mixed case keep their inner capitals; all-caps words are capitalized.
@@ -87,6 +93,8 @@ mod tests {
         assert_eq!(snake_case("Id"), "id");
         assert_eq!(snake_case("DeleteMaterial"), "delete_material");
         assert_eq!(snake_case("Mp4URL2x"), "mp4_url2x");
+        assert_eq!(kebab_case("WHRatio"), "wh-ratio");
+        assert_eq!(kebab_case("ListMedia"), "list-media");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Location, SpecError};
 use crate::model::*;
-use crate::naming::{is_identifier, pascal_case, snake_case};
+use crate::naming::{is_identifier, kebab_case, pascal_case, snake_case};
 use crate::raw::*;
 
 /// Names a class's module (`sdk::<class>`), cargo feature and `Client` accessor cannot take:
@@ -35,6 +35,38 @@ const RESERVED_CLASS_MODULES: &[&str] = &[
     "wire",
     "current_ticket",
     "default",
+];
+
+/// The commands of `cme` (the `cme-cli` crate) that are not ActionClasses: a class's command
+/// (`cme material`) cannot take one of these names.
+pub const CLI_COMMANDS: &[&str] = &[
+    "completions",
+    "configure",
+    "emulator",
+    "help",
+    "login",
+    "logout",
+    "raw",
+    "sign",
+    "upload",
+    "whoami",
+];
+
+/// The flags `cme` has on every command or every action command: the flag of a request field
+/// (its wire name in kebab case) cannot take one of these names.
+pub const CLI_FLAGS: &[&str] = &[
+    "all",
+    "cli-input-json",
+    "cli-timeout",
+    "debug",
+    "endpoint",
+    "generate-cli-skeleton",
+    "help",
+    "output",
+    "profile",
+    "query",
+    "quiet",
+    "user",
 ];
 
 /// Marks the fields that hold structs with client-supplied fields inside, to a fixed point
@@ -169,6 +201,13 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
                 snake_case(&c.name)
             )));
         }
+        if CLI_COMMANDS.contains(&kebab_case(&c.name).as_str()) {
+            cx.errors.push(at.error(format!(
+                "ActionClass {}: its command `cme {}` would clash with a command of the CLI",
+                c.name,
+                kebab_case(&c.name)
+            )));
+        }
         if !class_names.insert(c.name.clone()) {
             cx.errors
                 .push(at.error(format!("duplicate ActionClass {}", c.name)));
@@ -220,6 +259,7 @@ pub fn build(raw: &RawSpec) -> Result<Api, Vec<SpecError>> {
                 ));
             }
             cx.check_setters(&action.request, CALL_METHODS, &at);
+            cx.check_flags(&action.request, &at);
             actions.push((action, a, at));
         }
         let mut built = Vec::new();
@@ -670,6 +710,28 @@ impl Checker {
                 "the setter `{}` would clash with a generated or `Call` method; give the field a `RustName`",
                 f.rust_name
             )));
+        }
+    }
+
+    /// Refuses request fields whose command-line flag (the wire name in kebab case) clashes
+    /// with a flag of the CLI or with another field's.
+    fn check_flags(&mut self, fields: &[Field], at: &Location) {
+        let mut seen = std::collections::BTreeMap::new();
+        for f in fields {
+            let flag = kebab_case(&f.name);
+            let at = at.field(format!("field {}", f.name));
+            if CLI_FLAGS.contains(&flag.as_str()) {
+                self.errors.push(at.error(format!(
+                    "its flag `--{flag}` would clash with a flag of the CLI"
+                )));
+            } else if let Some(other) = seen
+                .insert(flag.clone(), f.name.clone())
+                .filter(|other| *other != f.name)
+            {
+                self.errors.push(at.error(format!(
+                    "its flag `--{flag}` is also the flag of field {other}"
+                )));
+            }
         }
     }
 

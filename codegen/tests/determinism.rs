@@ -208,6 +208,8 @@ fn layout_of_the_generated_tree() {
     let files = generate(&load(&common::mini_spec_dir()).unwrap());
     let paths: Vec<&Path> = files.keys().map(|p| p.as_path()).collect();
     let expected = [
+        "cli/src/generated/actions.rs",
+        "cli/src/generated/mod.rs",
         "emulator/src/generated/mod.rs",
         "emulator/src/generated/service.rs",
         "sdk/src/generated/codes.rs",

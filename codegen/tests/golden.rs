@@ -96,6 +96,7 @@ fn the_mini_spec_covers_every_feature() {
     let types = file("sdk/src/generated/types.rs");
     let widget = file("sdk/src/generated/widget/types.rs");
     let codes = file("sdk/src/generated/codes.rs");
+    let cli = file("cli/src/generated/actions.rs");
     let widget_client = file("sdk/src/generated/widget/client.rs");
     let expected: &[(&str, &str)] = &[
         (types, "pub parent: Option<Box<Node>>"),
@@ -163,6 +164,16 @@ fn the_mini_spec_covers_every_feature() {
         (codes, "crate::action::Retryability::IfIdempotent"),
         (codes, "matches!(self, Self::AuthFailureTicketInvalid)"),
         (codes, "matches!(self, Self::RequestLimitExceeded)"),
+        (
+            cli,
+            "crate::dispatch::paged::<cme_sdk::widget::ListWidgetsRequest>",
+        ),
+        (cli, "ty: Type::List(&Type::Struct(\"Window\"))"),
+        (cli, "flag: \"verify-sign\""),
+        (cli, "from_client: true"),
+        (cli, "min: Some(-1.5f64)"),
+        (cli, "allowed: &[720i64, 1080i64]"),
+        (cli, "value: \"HD_READY\""),
     ];
     for (text, needle) in expected {
         assert!(

@@ -481,6 +481,22 @@ const CASES: &[Case] = &[
             ("Book.yaml: action ListBooks: example \"First page\"", &["Reply.Data.TotalCount: expected string, got 1"]),
         ],
     },
+    // ---- the command line
+    Case {
+        name: "a field whose flag is a flag of the CLI",
+        edits: &[("Book.yaml", "{Name: Title, Type: string,", "{Name: Output, Type: string,")],
+        expect: &[("Book.yaml: action ListBooks: field Output", &["`--output` would clash with a flag of the CLI"])],
+    },
+    Case {
+        name: "two fields with one flag",
+        edits: &[("Book.yaml", "{Name: BookId, Type: string, Required: true, Doc: \"Book ID.\"}", "{Name: BookId, Type: string, Required: true, Doc: \"Book ID.\"}\n      - {Name: Book_Id, RustName: book_id2, Type: string, Doc: \"Again.\"}")],
+        expect: &[("Book.yaml: action DeleteBook: field Book_Id", &["`--book-id` is also the flag of field BookId"])],
+    },
+    Case {
+        name: "a class whose command is a command of the CLI",
+        edits: &[("Shelf.yaml", "ActionClass: Shelf", "ActionClass: Sign")],
+        expect: &[("Shelf.yaml", &["command `cme sign` would clash with a command of the CLI"])],
+    },
     // ---- examples
     Case {
         name: "an example key that is not a field",

@@ -24,7 +24,9 @@
 //! `--secret-key`, `--platform`, `--fixture FILE`, `--ticket-lifetime SECS`,
 //! `--task-duration SECS`, `--login-shape current|legacy`, `--max-body-bytes N`,
 //! `--header-read-timeout SECS`, `--body-read-timeout SECS`, `--max-connections N` and
-//! `--config FILE` (a JSON [`FileConfig`]) change that. Ctrl-C stops it.
+//! `--config FILE` (a JSON [`FileConfig`]) change that. Ctrl-C stops it. The same flags and
+//! run loop are a library module (`cli`, feature `cli`, on by default), which `cme emulator`
+//! of the `cme-cli` crate reuses.
 //!
 //! Point a client at it by using its base URL as both the login and the API endpoint.
 //!
@@ -154,6 +156,9 @@
 //! runs or after it (the change is made, the reply is lost). Inject with
 //! [`RunningEmulator::inject`] or `POST /_emulator/faults`; see [`faults`].
 
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod cli;
 mod config;
 mod connections;
 pub mod dispatch;

@@ -1,6 +1,8 @@
-//! Generation: the validated model to formatted Rust files.
+//! Generation: the validated model to formatted Rust files (the SDK's, the emulator's and the
+//! CLI's).
 
 mod actions;
+mod cli;
 mod docs;
 mod emulator;
 mod examples;
@@ -20,6 +22,9 @@ use crate::naming::snake_case;
 pub const SDK_DIR: &str = "sdk/src/generated";
 /// The folder of the emulator's generated code, relative to the workspace root.
 pub const EMULATOR_DIR: &str = "emulator/src/generated";
+
+/// The folder of the CLI's generated code, relative to the workspace root.
+pub const CLI_DIR: &str = "cli/src/generated";
 
 /// Every generated file: path relative to the workspace root -> contents.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -64,6 +69,8 @@ pub fn generate(api: &Api) -> Result<Files, String> {
         format!("{EMULATOR_DIR}/service.rs"),
         emulator::service_file(api),
     )?;
+    put(format!("{CLI_DIR}/mod.rs"), cli::mod_file())?;
+    put(format!("{CLI_DIR}/actions.rs"), cli::actions_file(api))?;
     Ok(files)
 }
 

@@ -5,6 +5,7 @@
 //! cargo bench -p cme-tests --bench compare -- call sign    # only some groups
 //! cargo bench -p cme-tests --bench compare -- call.list     # only some comparisons
 //! cargo bench -p cme-tests --bench compare -- --quick      # short runs, rough figures
+//! cargo build --release -p cme-cli && cargo bench -p cme-tests --bench compare -- cli
 //! ```
 //!
 //! Prints one line per comparison on stdout, `NAME: sdk=…, baseline=…, ratio=…`, with the ratio
@@ -13,6 +14,7 @@
 //! baseline runs (A B, B A, …) after a warm-up, and reports medians.
 
 mod call;
+mod cli;
 mod codegen;
 mod decode;
 mod emulator;
@@ -82,7 +84,7 @@ impl Settings {
     }
 }
 
-const GROUPS: [&str; 5] = ["call", "decode", "sign", "codegen", "emulator"];
+const GROUPS: [&str; 6] = ["call", "decode", "sign", "codegen", "emulator", "cli"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -108,6 +110,7 @@ fn main() {
             "decode" => decode::run(&settings),
             "sign" => sign::run(&settings),
             "codegen" => codegen::run(&settings),
+            "cli" => cli::run(&settings),
             // In a child process, so that its resident memory is the emulator's workload only.
             "emulator" => run_child(&["emulator"], &settings),
             _ => unreachable!(),

@@ -1,0 +1,147 @@
+//! Why a command failed, how it is shown, and the exit status it gives.
+//!
+//! | Exit | Meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 2 | usage: a bad command, flag, value, JSON input or configuration; nothing was sent |
+//! | 3 | the service answered with an error code (or an answer that could not be read) |
+//! | 4 | authentication: the login or the ticket was refused, or no key is configured |
+//! | 5 | network: a connection failed, timed out, or a proxy answered with an HTTP error |
+//! | 6 | local I/O: a file could not be read or written |
+
+use std::fmt;
+
+use cme_sdk::{AuthError, ErrorKind};
+use serde_json::{json, Value};
+
+/// Exit status of a usage error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status of an error answer of the service.
+pub const EXIT_API: u8 = 3;
+/// Exit status of an authentication failure.
+pub const EXIT_AUTH: u8 = 4;
+/// Exit status of a network failure or a timeout.
+pub const EXIT_NETWORK: u8 = 5;
+/// Exit status of a local I/O failure.
+pub const EXIT_IO: u8 = 6;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input or configuration, found before anything was sent.
+    Usage(String),
+    /// The key, or what signing needs, is missing: nothing can log in.
+    NotConfigured(String),
+    /// A call failed.
+    Call(cme_sdk::Error),
+    /// A local file could not be read or written.
+    Io(String),
+}
+
+impl Failure {
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::Usage(message.into())
+    }
+
+    /// A local I/O error: what was being done, and the cause.
+    pub fn io(what: impl fmt::Display, cause: impl fmt::Display) -> Self {
+        Failure::Io(format!("{what}: {cause}"))
+    }
+
+    /// The exit status (see the module docs).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::NotConfigured(_) => EXIT_AUTH,
+            Failure::Io(_) => EXIT_IO,
+            Failure::Call(e) => match e.kind() {
+                ErrorKind::Auth(_) => EXIT_AUTH,
+                ErrorKind::Api(_) if e.category() == Some(cme_sdk::ErrorCategory::Auth) => {
+                    EXIT_AUTH
+                }
+                ErrorKind::Timeout(_) | ErrorKind::Transport(_) | ErrorKind::Http(_) => {
+                    EXIT_NETWORK
+                }
+                ErrorKind::InvalidRequest(_) | ErrorKind::Encode(_) | ErrorKind::Config(_) => {
+                    EXIT_USAGE
+                }
+                _ => EXIT_API,
+            },
+        }
+    }
+
+    /// The kind in one word, as the JSON error shows it.
+    fn kind(&self) -> &'static str {
+        match self.exit_code() {
+            EXIT_USAGE => "usage",
+            EXIT_AUTH => "auth",
+            EXIT_NETWORK => "network",
+            EXIT_IO => "io",
+            _ => "api",
+        }
+    }
+
+    /// The error as JSON (printed on stdout with `--output json`): `{"Error": {"Kind",
+    /// "Action", "Code", "Message", "RequestId"}}`, each when known.
+    pub fn to_json(&self) -> Value {
+        let mut error = json!({ "Kind": self.kind() });
+        if let Failure::Call(e) = self {
+            if let Some(action) = e.action() {
+                error["Action"] = json!(action.to_string());
+            }
+            if let Some(api) = e.api() {
+                error["Code"] = json!(api.code.as_str());
+                if let Some(message) = api.best_message() {
+                    error["Message"] = json!(message);
+                }
+                if let Some(id) = &api.request_id {
+                    error["RequestId"] = json!(id);
+                }
+            }
+        }
+        if error.get("Message").is_none() {
+            error["Message"] = json!(self.to_string());
+        }
+        json!({ "Error": error })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(m) | Failure::NotConfigured(m) | Failure::Io(m) => f.write_str(m),
+            Failure::Call(e) => {
+                write!(f, "{e}")?;
+                if let ErrorKind::Auth(AuthError::NoSignatureSource) = e.kind() {
+                    f.write_str(" (configure a key: `cme configure`)")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl From<cme_sdk::Error> for Failure {
+    fn from(e: cme_sdk::Error) -> Self {
+        Failure::Call(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_kind() {
+        assert_eq!(Failure::usage("x").exit_code(), 2);
+        assert_eq!(Failure::io("reading f", "gone").exit_code(), 6);
+        assert_eq!(Failure::NotConfigured("no key".into()).exit_code(), 4);
+        let io = Failure::io("reading req.json", "No such file");
+        assert_eq!(io.to_string(), "reading req.json: No such file");
+        assert_eq!(
+            io.to_json(),
+            json!({"Error": {"Kind": "io", "Message": "reading req.json: No such file"}})
+        );
+    }
+}
