@@ -689,6 +689,19 @@ mod tests {
                 r#"{"Response":{"Authorization":"tf_new","AppId":"tf_new"}}"#,
                 "tf_new",
             ),
+            // What no JSON value tree holds, elsewhere in the payload, hides no credential.
+            (
+                r#"{"Response":{"Authorization":"tf_new","AppId":"tf_new","N":1e999}}"#,
+                "tf_new",
+            ),
+            (
+                &format!(
+                    r#"{{"Response":{{"N":{}{},"Authorization":"tf_new","AppId":"tf_new"}}}}"#,
+                    "[".repeat(200),
+                    "]".repeat(200)
+                ),
+                "tf_new",
+            ),
         ] {
             let err = read(OP, &reply(200, body), &["tf_sent+1"])
                 .unwrap()
