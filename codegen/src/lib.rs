@@ -1,6 +1,7 @@
 //! `cme-codegen`: reads the YAML spec of the CME client API (`api-spec/`), validates it, and
-//! generates the typed SDK (`sdk/src/generated/`) and the emulator's server side
-//! (`emulator/src/generated/`). Output is deterministic; see `--check`.
+//! generates the typed SDK (`sdk/src/generated/`), the emulator's server side
+//! (`emulator/src/generated/`) and the fuzz targets' table of actions (`fuzz/src/generated/`).
+//! Output is deterministic; see `--check`.
 
 pub mod diff;
 pub mod error;
