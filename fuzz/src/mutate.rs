@@ -291,7 +291,10 @@ impl Mutator {
                 let key = &mut members[i].0;
                 match self.below(4) {
                     0 => *key = self.word(),
-                    1 => key.extend_from_slice(*self.pick(HOSTILE_TEXTS)),
+                    1 => {
+                        let text: &[u8] = self.pick::<&[u8]>(HOSTILE_TEXTS);
+                        key.extend_from_slice(text);
+                    }
                     2 => key.make_ascii_lowercase(),
                     _ => key.make_ascii_uppercase(),
                 }
