@@ -1,6 +1,7 @@
 //! `cme-codegen`: reads the YAML spec of the CME client API (`api-spec/`), validates it, and
 //! generates the typed SDK (`sdk/src/generated/`), the emulator's server side
-//! (`emulator/src/generated/`) and the command line's table of actions (`cli/src/generated/`).
+//! (`emulator/src/generated/`), and the tables of actions of the command line
+//! (`cli/src/generated/`) and of the fuzz targets (`fuzz/src/generated/`).
 //! Output is deterministic; see `--check`.
 
 pub mod diff;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::gen::{Files, CLI_DIR, EMULATOR_DIR, SDK_DIR};
+use crate::gen::{Files, GENERATED_DIRS};
 
 /// Why a generated file is not what the spec produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ fn existing(root: &Path) -> std::io::Result<BTreeSet<PathBuf>> {
         Ok(())
     }
     let mut out = BTreeSet::new();
-    for dir in [SDK_DIR, EMULATOR_DIR, CLI_DIR] {
+    for dir in GENERATED_DIRS {
         walk(root, Path::new(dir), &mut out)?;
     }
     Ok(out)
@@ -110,7 +110,7 @@ pub fn write(root: &Path, files: &Files) -> std::io::Result<Vec<Stale>> {
 }
 
 fn remove_empty_dirs(root: &Path) -> std::io::Result<()> {
-    for dir in [SDK_DIR, EMULATOR_DIR, CLI_DIR] {
+    for dir in GENERATED_DIRS {
         let full = root.join(dir);
         if !full.exists() {
             continue;

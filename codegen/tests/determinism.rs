@@ -212,6 +212,7 @@ fn layout_of_the_generated_tree() {
         "cli/src/generated/mod.rs",
         "emulator/src/generated/mod.rs",
         "emulator/src/generated/service.rs",
+        "fuzz/src/generated/mod.rs",
         "sdk/src/generated/codes.rs",
         "sdk/src/generated/gadget/client.rs",
         "sdk/src/generated/gadget/mod.rs",

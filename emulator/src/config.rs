@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use cme_sdk::Verifier;
 use serde::Deserialize;
 
 use crate::fixture::{Fixture, FixtureError};
@@ -286,6 +287,16 @@ impl EmulatorBuilder {
             self.max_connections = connections;
         }
         Ok(self)
+    }
+
+    /// The verifier of the configured keys, with the configured clock skew.
+    pub(crate) fn verifier(&self) -> Verifier {
+        self.keys
+            .iter()
+            .fold(Verifier::new(), |v, (id, key)| {
+                v.key(id.clone(), key.clone())
+            })
+            .clock_skew(self.clock_skew)
     }
 
     /// Refuses settings the server cannot run with.

@@ -192,3 +192,62 @@ pub use stats::Stats;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+/// Hooks for this workspace's fuzz targets (`fuzz/`); not part of the API: they may change or
+/// go away in any release.
+#[doc(hidden)]
+pub mod __private {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use crate::dispatch::{Context, Failure, Reply};
+    use crate::service::Emulation;
+    use crate::state::Store;
+    use crate::{EmulatorBuilder, FixtureError, Snapshot, StartError};
+
+    /// The emulated service without its server: what a request reaches once its ticket is
+    /// checked, over the builder's fixture, key and task duration.
+    #[derive(Debug)]
+    pub struct Service {
+        store: Arc<Store>,
+        service: Emulation,
+    }
+
+    impl Service {
+        /// The service as [`EmulatorBuilder::start`] sets it up, with its state at `now`.
+        pub fn new(builder: EmulatorBuilder, now: SystemTime) -> Result<Self, StartError> {
+            let store = Store::new(
+                builder.fixture.clone(),
+                &builder.platform,
+                crate::time::unix_secs(now),
+            )
+            .map_err(StartError::Fixture)?;
+            let store = Arc::new(store);
+            let service = Emulation::new(store.clone(), builder.verifier(), builder.task_duration);
+            Ok(Self { store, service })
+        }
+
+        /// Decodes, validates and runs one request body, as the server does for a request
+        /// whose ticket names `ctx`'s user and platform.
+        pub fn dispatch(
+            &self,
+            ctx: &Context,
+            class: &str,
+            action: &str,
+            body: &[u8],
+        ) -> Result<Reply, Failure> {
+            crate::generated::service::dispatch(&self.service, ctx, class, action, body)
+        }
+
+        /// A copy of the whole state.
+        pub fn snapshot(&self) -> Snapshot {
+            Snapshot {
+                platforms: self.store.snapshot(),
+            }
+        }
+
+        /// Puts the state back to the fixture's, at `now`.
+        pub fn reset(&self, now: SystemTime) -> Result<(), FixtureError> {
+            self.store.reset(crate::time::unix_secs(now))
+        }
+    }
+}

@@ -461,15 +461,9 @@ fn over_capacity_reply(max_connections: usize) -> Vec<u8> {
 pub(crate) async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, StartError> {
     config.check()?;
     let now = time::unix_secs(SystemTime::now());
+    let verifier = config.verifier();
     let store =
         Arc::new(Store::new(config.fixture, &config.platform, now).map_err(StartError::Fixture)?);
-    let verifier = config
-        .keys
-        .iter()
-        .fold(Verifier::new(), |v, (id, key)| {
-            v.key(id.clone(), key.clone())
-        })
-        .clock_skew(config.clock_skew);
     let faults = Arc::new(Faults::default());
     let shared = Arc::new(Shared {
         service: Emulation::new(store.clone(), verifier.clone(), config.task_duration),

@@ -15,8 +15,9 @@
 //!    (as is a success with an error status).
 //!
 //! Only `Code` must be well-formed; the rest is read leniently. A reply that is not UTF-8 (a GBK
-//! message) is read as lossy text, texts of another type than string or number are ignored, and
-//! the payload is only skipped (not checked for number ranges) until it is decoded.
+//! message) is read as lossy text, texts of another type than string or number are ignored, a
+//! member whose name is no text (a lone surrogate escaped) is skipped, and the payload is only
+//! skipped (not checked for number ranges) until it is decoded.
 //!
 //! A reply is read in two passes over its bytes, never through a `serde_json::Value` tree:
 //! [`read`] reads the envelope's members, keeping the payload as raw JSON, and
@@ -183,8 +184,6 @@ impl<'a> Head<'a> {
 
 impl<'de> Deserialize<'de> for Head<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(field_identifier)]
         enum Member {
             Code,
             Message,
@@ -193,8 +192,42 @@ impl<'de> Deserialize<'de> for Head<'de> {
             Data,
             Response,
             Error,
-            #[serde(other)]
             Other,
+        }
+
+        // Keys are read as bytes, so that one that is no text (a lone surrogate escaped) is
+        // just another member rather than the end of the reply.
+        impl<'de> Deserialize<'de> for Member {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct MemberVisitor;
+
+                impl Visitor<'_> for MemberVisitor {
+                    type Value = Member;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a member name")
+                    }
+
+                    fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Member, E> {
+                        Ok(match key {
+                            b"Code" => Member::Code,
+                            b"Message" => Member::Message,
+                            b"EnglishMessage" => Member::EnglishMessage,
+                            b"RequestId" => Member::RequestId,
+                            b"Data" => Member::Data,
+                            b"Response" => Member::Response,
+                            b"Error" => Member::Error,
+                            _ => Member::Other,
+                        })
+                    }
+
+                    fn visit_str<E: de::Error>(self, key: &str) -> Result<Member, E> {
+                        self.visit_bytes(key.as_bytes())
+                    }
+                }
+
+                deserializer.deserialize_bytes(MemberVisitor)
+            }
         }
 
         struct HeadVisitor;
@@ -658,6 +691,15 @@ mod tests {
             );
         }
 
+        // A key that is no text (a lone surrogate escaped) costs its member, never the code.
+        for body in [
+            r#"{"Code":"AuthFailure.SessionInvalid","Message\uD800":"m"}"#,
+            r#"{"Response":{"Error":{"Code":"AuthFailure.SessionInvalid","\udc00":1}}}"#,
+        ] {
+            let err = read(OP, &reply(200, body), &[]).unwrap_err();
+            assert!(err.is_ticket_invalid(), "{body}: {err:?}");
+        }
+
         // A success with a bad byte in a text of `Data` decodes it leniently.
         let body = b"{\"Code\":\"Success\",\"Data\":{\"Name\":\"a\xffb\"}}";
         #[derive(Debug, Deserialize)]
@@ -687,6 +729,19 @@ mod tests {
             ),
             (
                 r#"{"Response":{"Authorization":"tf_new","AppId":"tf_new"}}"#,
+                "tf_new",
+            ),
+            // What no JSON value tree holds, elsewhere in the payload, hides no credential.
+            (
+                r#"{"Response":{"Authorization":"tf_new","AppId":"tf_new","N":1e999}}"#,
+                "tf_new",
+            ),
+            (
+                &format!(
+                    r#"{{"Response":{{"N":{}{},"Authorization":"tf_new","AppId":"tf_new"}}}}"#,
+                    "[".repeat(200),
+                    "]".repeat(200)
+                ),
                 "tf_new",
             ),
         ] {

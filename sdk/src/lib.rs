@@ -187,14 +187,31 @@ pub use generated::team;
 pub use generated::types;
 pub use generated::{DEFAULT_API_ENDPOINT, DEFAULT_LOGIN_ENDPOINT};
 
-/// Hooks for this workspace's benchmarks (`tests/benches`); not part of the API: they may
-/// change or go away in any release.
+/// Hooks for this workspace's benchmarks (`tests/benches`) and fuzz targets (`fuzz/`); not part
+/// of the API: they may change or go away in any release.
 #[doc(hidden)]
 pub mod __private {
     /// Reads a successful (HTTP 200) reply body of action `A` exactly as a call does: the
     /// envelope, its `Code`, then the typed `Data`.
     pub fn decode_reply<A: crate::Action>(body: bytes::Bytes) -> Result<A::Data, crate::Error> {
         crate::envelope::decode_reply::<A>(body)
+    }
+
+    /// Reads an HTTP 200 login reply body exactly as the login exchange does after sending
+    /// `signature`: the envelope, scrubbed of the signature, then the `LoginData`, an empty
+    /// ticket refused.
+    pub fn decode_login_reply(
+        body: bytes::Bytes,
+        signature: &str,
+    ) -> Result<crate::types::LoginData, crate::Error> {
+        crate::login::decode_login_reply(body, signature)
+    }
+
+    /// A mock reply of any bytes, where [`MockReply::http`](crate::mock::MockReply::http) takes
+    /// text.
+    #[cfg(feature = "test-util")]
+    pub fn mock_reply_bytes(status: u16, body: bytes::Bytes) -> crate::mock::MockReply {
+        crate::mock::MockReply::bytes(status, body)
     }
 }
 

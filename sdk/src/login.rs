@@ -95,6 +95,20 @@ impl Client {
     }
 }
 
+/// Reads an HTTP 200 login reply as an attempt of [`Client::exchange`] does after sending
+/// `signature` (for the fuzz targets, through `__private`).
+pub(crate) fn decode_login_reply(body: bytes::Bytes, signature: &str) -> Result<LoginData, Error> {
+    let reply = transport::Reply {
+        status: 200,
+        retry_after: None,
+        body,
+        over_limit: None,
+    };
+    envelope::read(Operation::Login, &reply, &[signature])
+        .map_err(Error::at_login)
+        .and_then(decode_login)
+}
+
 /// Decodes a login reply; an empty ticket is refused.
 fn decode_login(payload: Payload) -> Result<LoginData, Error> {
     let operation = Operation::Login;

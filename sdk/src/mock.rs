@@ -112,7 +112,13 @@ impl MockReply {
 
     /// An HTTP reply with `status` and `body` as they are (a proxy's HTML page, say).
     pub fn http(status: u16, body: impl Into<String>) -> Self {
-        Self(Answer::Reply(status, Bytes::from(body.into())))
+        Self::bytes(status, Bytes::from(body.into()))
+    }
+
+    /// An HTTP reply with `status` and `body` as they are, in any bytes (the fuzz targets'
+    /// hook, `__private::mock_reply_bytes`).
+    pub(crate) fn bytes(status: u16, body: Bytes) -> Self {
+        Self(Answer::Reply(status, body))
     }
 
     /// A failed attempt: `error` (from the functions of [`error`]) is what

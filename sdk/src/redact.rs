@@ -20,7 +20,6 @@ use std::fmt;
 use std::ops::Range;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 
 /// What replaces a secret.
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -63,27 +62,39 @@ impl Secrets {
     }
 
     /// These secrets and the string values of the credential-like members of `json` (a reply
-    /// can quote its own ticket), for scrubbing what is said about that JSON.
+    /// can quote its own ticket), for scrubbing what is said about that JSON. The members are
+    /// found by a scan of the JSON's tokens, not a parse into a tree, so that nothing elsewhere
+    /// in it (a number out of range, nesting deeper than a parser goes) hides them.
     pub(crate) fn and_credentials_in(&self, json: &[u8]) -> Self {
-        fn collect(value: Value, out: &mut Vec<SecretString>) {
-            match value {
-                Value::Object(members) => {
-                    for (key, value) in members {
-                        match value {
-                            Value::String(s) if is_secret_key(&key) && !s.is_empty() => {
-                                out.push(SecretString::from(s));
-                            }
-                            other => collect(other, out),
-                        }
-                    }
-                }
-                Value::Array(items) => items.into_iter().for_each(|item| collect(item, out)),
-                _ => {}
-            }
-        }
         let mut all = self.clone();
-        if let Ok(value) = serde_json::from_slice(json) {
-            collect(value, &mut all.0);
+        // Whether the tokens so far are a credential-like key and its `:`.
+        let mut after_secret_key = false;
+        let mut i = 0;
+        while i < json.len() {
+            match json[i] {
+                b'"' => {
+                    let end = string_end(json, i);
+                    let text = json_string(&json[i..end]);
+                    let is_key = json[end..]
+                        .iter()
+                        .find(|b| !b.is_ascii_whitespace())
+                        .is_some_and(|&b| b == b':');
+                    if is_key {
+                        after_secret_key = is_secret_key(&text);
+                    } else {
+                        if after_secret_key && !text.is_empty() {
+                            all.0.push(SecretString::from(text));
+                        }
+                        after_secret_key = false;
+                    }
+                    i = end;
+                }
+                b':' | b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+                _ => {
+                    after_secret_key = false;
+                    i += 1;
+                }
+            }
         }
         all
     }
@@ -327,6 +338,31 @@ fn userinfo_at(bytes: &[u8], i: usize) -> Option<(Option<Range<usize>>, usize)> 
     Some((userinfo, end))
 }
 
+/// Where the JSON string starting at `start` (its `"`) ends: past its closing `"`, or the end
+/// of `json` if it has none.
+fn string_end(json: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < json.len() {
+        match json[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    json.len()
+}
+
+/// The text of a JSON string token, escapes decoded; lossy where it is not UTF-8 or has a lone
+/// surrogate escape (which is then kept as written).
+fn json_string(token: &[u8]) -> String {
+    serde_json::from_slice(token).unwrap_or_else(|_| {
+        let inner = token
+            .get(1..token.len().saturating_sub(1))
+            .unwrap_or_default();
+        String::from_utf8_lossy(inner).into_owned()
+    })
+}
+
 fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
@@ -533,13 +569,29 @@ mod tests {
 
     #[test]
     fn credentials_of_a_reply_are_secrets_for_what_is_said_about_it() {
-        let json = br#"{"A":[{"Authorization":"tf_new"}],"Count":"tf_new","Token":""}"#;
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        for json in [
+            r#"{"A":[{"Authorization":"tf_new"}],"Count":"tf_new","Token":""}"#.to_owned(),
+            // Found however the rest of the JSON looks: no value tree could hold it.
+            r#"{"N":1e999,"A":{"Auth\u006frization" : "tf_new"}}"#.to_owned(),
+            format!(r#"{{"N":{deep},"Ticket":"tf_new","M":-1e400}}"#),
+            format!(r#"{{"Ticket":"tf_new","N":{deep}"#),
+        ] {
+            let secrets = Secrets::default().and_credentials_in(json.as_bytes());
+            assert_eq!(
+                secrets
+                    .scrub(r#"invalid type: string "tf_new", expected u64"#, usize::MAX)
+                    .into_string(),
+                r#"invalid type: string "<redacted>", expected u64"#,
+                "{json}"
+            );
+        }
+        // Only the string value of a credential-like key: not other keys' values, not keys.
+        let json = br#"{"Token":7,"X":"a","Auth":{"B":"b"},"signature":["c"],"d":"Token"}"#;
         let secrets = Secrets::default().and_credentials_in(json);
         assert_eq!(
-            secrets
-                .scrub(r#"invalid type: string "tf_new", expected u64"#, usize::MAX)
-                .into_string(),
-            r#"invalid type: string "<redacted>", expected u64"#
+            secrets.scrub("7 a b c d Token", usize::MAX).into_string(),
+            "7 a b c d Token"
         );
     }
 

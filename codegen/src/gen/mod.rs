@@ -7,6 +7,7 @@ mod docs;
 mod emulator;
 mod examples;
 mod fields;
+mod fuzz;
 mod shared;
 
 use std::collections::BTreeMap;
@@ -22,9 +23,12 @@ use crate::naming::snake_case;
 pub const SDK_DIR: &str = "sdk/src/generated";
 /// The folder of the emulator's generated code, relative to the workspace root.
 pub const EMULATOR_DIR: &str = "emulator/src/generated";
-
 /// The folder of the CLI's generated code, relative to the workspace root.
 pub const CLI_DIR: &str = "cli/src/generated";
+/// The folder of the fuzz targets' generated code, relative to the workspace root.
+pub const FUZZ_DIR: &str = "fuzz/src/generated";
+/// Every folder of generated code, relative to the workspace root.
+pub const GENERATED_DIRS: [&str; 4] = [SDK_DIR, EMULATOR_DIR, CLI_DIR, FUZZ_DIR];
 
 /// Every generated file: path relative to the workspace root -> contents.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -71,6 +75,7 @@ pub fn generate(api: &Api) -> Result<Files, String> {
     )?;
     put(format!("{CLI_DIR}/mod.rs"), cli::mod_file())?;
     put(format!("{CLI_DIR}/actions.rs"), cli::actions_file(api))?;
+    put(format!("{FUZZ_DIR}/mod.rs"), fuzz::actions_file(api))?;
     Ok(files)
 }
 
