@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::fixture::{Fixture, FixtureError};
-use crate::server::{self, RunningEmulator};
 
 /// SecretId of the demo API key (the default).
 pub const DEMO_SECRET_ID: &str = "AKIDcmeEmulatorDemoSecretId00000000";
@@ -122,7 +121,8 @@ impl Emulator {
     }
 }
 
-/// Settings of an emulator; [`start`](Self::start) runs it.
+/// Settings of an emulator; [`start`](Self::start) runs it (plain data: the server module wires
+/// it up).
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     pub(crate) listen: SocketAddr,
@@ -307,11 +307,6 @@ impl EmulatorBuilder {
             )));
         }
         Ok(())
-    }
-
-    /// Binds the address and serves in the background on the current tokio runtime.
-    pub async fn start(self) -> Result<RunningEmulator, StartError> {
-        server::start(self).await
     }
 }
 

@@ -155,11 +155,12 @@ pub mod faults;
 pub mod fixture;
 #[rustfmt::skip]
 pub mod generated;
+mod http;
 mod ids;
 mod login;
-mod sample;
 mod server;
 mod service;
+mod signature;
 pub mod state;
 mod stats;
 mod tickets;

@@ -72,7 +72,7 @@ impl Emulation {
         let now = u64::try_from(ctx.unix_secs()).unwrap_or(0);
         let sign = sign.replace(' ', "+");
         let claims = self.verifier.verify(&sign, action, now).map_err(|e| {
-            let (code, detail) = crate::login::verify_refusal(&e);
+            let (code, detail) = crate::signature::verify_refusal(&e);
             Failure::new(code).detail(format!("VerifySign: {detail}"))
         })?;
         if claims.platform != ctx.platform || claims.user_id != ctx.user_id {

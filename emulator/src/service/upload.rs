@@ -13,8 +13,9 @@ use cme_sdk::{ErrorCode, SignAction};
 use super::material::check_name;
 use super::{bad_value, check_owner, no_class, owner_of, Emulation};
 use crate::dispatch::{Context, Failure};
+use crate::ids;
+use crate::state::sample;
 use crate::state::{Material, Upload};
-use crate::{ids, sample};
 
 /// The media types an upload may create.
 const UPLOADABLE: &[&str] = &["VIDEO", "AUDIO", "IMAGE", "STICKER", "EFFECT_VIDEO"];

@@ -2,8 +2,8 @@
 //! duration), and the file facts of an uploaded medium. The same input always gives the same
 //! output, so tests can assert on it.
 
+use super::{FrameTag, MediaFacts};
 use crate::ids;
-use crate::state::{FrameTag, MediaFacts};
 
 /// `ProcessMaterial` definition of a full AI analysis (frame tags, faces, subtitles, text,
 /// objects).
