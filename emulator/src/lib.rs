@@ -150,6 +150,8 @@
 
 mod config;
 mod connections;
+mod cos;
+mod credentials;
 pub mod dispatch;
 pub mod faults;
 pub mod fixture;
@@ -158,6 +160,8 @@ pub mod generated;
 mod http;
 mod ids;
 mod login;
+mod objects;
+mod probe;
 mod server;
 mod service;
 mod signature;
@@ -165,15 +169,18 @@ pub mod state;
 mod stats;
 mod tickets;
 mod time;
+mod vod;
 
 pub use config::{
     Emulator, EmulatorBuilder, FileConfig, LoginShape, StartError, DEFAULT_BODY_READ_TIMEOUT,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_TASK_DURATION, DEFAULT_TICKET_LIFETIME, DEMO_MATERIAL_ID, DEMO_MEMBER_ID,
+    DEFAULT_STORAGE_CAP, DEFAULT_TASK_DURATION, DEFAULT_TEMP_CREDENTIAL_LIFETIME,
+    DEFAULT_TICKET_LIFETIME, DEFAULT_VOD_SIGN_LIFETIME, DEMO_MATERIAL_ID, DEMO_MEMBER_ID,
     DEMO_OUTSIDER_ID, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY,
-    DEMO_TEAM_ID, DEMO_USER_ID, MAX_CONNECTIONS_LIMIT,
+    DEMO_TEAM_ID, DEMO_USER_ID, MAX_CONNECTIONS_LIMIT, MAX_VOD_SIGN_LIFETIME, VOD_SECRET_ID,
 };
-pub use faults::{FaultKind, FaultSpec, FaultTarget, Faults};
+pub use faults::{CosOperation, FaultKind, FaultSpec, FaultTarget, Faults, VodAction};
 pub use fixture::{Fixture, FixtureError};
 pub use server::{RunningEmulator, Snapshot};
 pub use stats::Stats;
+pub use vod::VodCode;

@@ -10,20 +10,27 @@ use std::time::SystemTime;
 use axum::Router;
 use cme_sdk::{Client, Signature, SignatureSource, Signer, Ticket, Validity, Verifier};
 use serde::Serialize;
+use std::path::Path;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::config::VOD_SECRET_ID;
 use crate::config::{EmulatorBuilder, StartError};
 use crate::connections::{self, Limits};
+use crate::credentials::Credentials;
 use crate::faults::{FaultSpec, Faults};
 use crate::fixture::FixtureError;
-use crate::http::{self, admin, cme, Shared};
-use crate::service::Emulation;
+use crate::http::{self, admin, cme, cos, vod, Shared};
+use crate::objects::Objects;
+use crate::service::{Emulation, UploadSigning};
+use crate::signature::VodKeys;
+use crate::state::VodApp;
 use crate::state::{Platform, Store};
 use crate::stats::{Counters, Stats};
 use crate::tickets::Tickets;
 use crate::time;
+use crate::vod::Vod;
 
 impl EmulatorBuilder {
     /// Binds the address and serves in the background on the current tokio runtime.
@@ -32,14 +39,71 @@ impl EmulatorBuilder {
     }
 }
 
-/// Every route of the main listener, with the envelope for the rest.
-fn router(shared: Arc<Shared>) -> Router {
+/// Every route of the main listener (CME, VOD, admin), with the envelope for the rest.
+fn main_router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(cme::routes())
+        .merge(vod::routes())
         .merge(admin::routes())
         .fallback(cme::not_found)
         .method_not_allowed_fallback(cme::method_not_allowed)
         .with_state(shared)
+}
+
+/// The COS listener: every path is an object.
+fn cos_router(shared: Arc<Shared>) -> Router {
+    cos::routes().with_state(shared)
+}
+
+/// The VOD backup listener: the VOD routes only.
+fn backup_router(shared: Arc<Shared>) -> Router {
+    vod::routes()
+        .fallback(vod::vod_not_found)
+        .with_state(shared)
+}
+
+/// Binds an address.
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind(addr).await.map_err(StartError::Bind)?;
+    let addr = listener.local_addr().map_err(StartError::Bind)?;
+    Ok((listener, addr))
+}
+
+/// A listener served in the background until stopped.
+#[derive(Debug)]
+struct Serving {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Serving {
+    fn start(listener: TcpListener, addr: SocketAddr, router: Router, limits: Limits) -> Self {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(connections::serve(listener, router, limits, stopped));
+        Self {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    fn signal(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    async fn stopped(&mut self) {
+        self.signal();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
 }
 
 /// Starts an emulator (see [`EmulatorBuilder::start`]).
@@ -55,42 +119,80 @@ async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, StartError> {
             v.key(id.clone(), key.clone())
         })
         .clock_skew(config.clock_skew);
-    let faults = Arc::new(Faults::default());
+    let (main, main_addr) = bind(config.listen).await?;
+    let (cos, cos_addr) = bind(config.cos_listen).await?;
+    let backup = match config.vod_backup {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let apps = store.vod_apps();
+    let objects = Arc::new(
+        Objects::new(
+            config.storage_dir.as_deref(),
+            config.storage_cap,
+            config.body_read_timeout,
+            apps.values().map(VodApp::bucket),
+        )
+        .map_err(|e| StartError::Config(format!("cannot make the storage directory: {e}")))?,
+    );
+    let credentials = Arc::new(Credentials::default());
+    let keys = VodKeys::new(VOD_SECRET_ID);
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let upload_signing = UploadSigning {
+        keys: keys.clone(),
+        lifetime: secs(config.vod_sign_lifetime),
+        one_time: config.vod_sign_one_time,
+    };
     let shared = Arc::new(Shared {
-        service: Emulation::new(store.clone(), verifier.clone(), config.task_duration),
+        service: Emulation::new(
+            store.clone(),
+            verifier.clone(),
+            config.task_duration,
+            upload_signing,
+        ),
+        vod: Vod::new(
+            keys,
+            store.clone(),
+            credentials.clone(),
+            objects.clone(),
+            config.temp_credential_lifetime,
+            config.clock_skew,
+            url(cos_addr),
+        ),
         store,
         tickets: Tickets::new(config.ticket_lifetime),
-        faults,
+        faults: Arc::new(Faults::default()),
         counters: Counters::default(),
         verifier,
         login_shape: config.login_shape,
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
+        objects,
+        credentials,
+        short_buckets: apps
+            .values()
+            .map(|app| (app.storage_bucket.clone(), app.bucket()))
+            .collect(),
+        cos_url: url(cos_addr),
     });
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(StartError::Bind)?;
-    let addr = listener.local_addr().map_err(StartError::Bind)?;
     let limits = Limits {
         header_read_timeout: config.header_read_timeout,
         max_connections: config.max_connections,
         over_capacity: http::over_capacity_reply(config.max_connections),
     };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(connections::serve(
-        listener,
-        router(shared.clone()),
-        limits,
-        stopped,
-    ));
+    let main = Serving::start(main, main_addr, main_router(shared.clone()), limits.clone());
+    let cos = Serving::start(cos, cos_addr, cos_router(shared.clone()), limits.clone());
+    let backup = backup.map(|(listener, addr)| {
+        Serving::start(listener, addr, backup_router(shared.clone()), limits)
+    });
     let (secret_id, secret_key) = config.keys.first().cloned().unwrap_or_default();
     Ok(RunningEmulator {
-        addr,
         platform: config.platform,
         signer: Signer::new(secret_id, secret_key),
         shared,
-        stop: Some(stop),
-        task: Some(task),
+        main,
+        cos,
+        backup,
     })
 }
 
@@ -112,24 +214,64 @@ impl Snapshot {
 /// A running emulator. It stops when dropped, or gracefully with [`shutdown`](Self::shutdown).
 #[derive(Debug)]
 pub struct RunningEmulator {
-    addr: SocketAddr,
     platform: String,
     signer: Signer,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    main: Serving,
+    cos: Serving,
+    backup: Option<Serving>,
 }
 
 impl RunningEmulator {
-    /// The address it listens on.
+    /// The address it listens on (the main listener: login, actions, VOD, admin).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.main.addr
     }
 
     /// Its base URL, e.g. `http://127.0.0.1:40123`: the login endpoint and the API endpoint
     /// both.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        url(self.main.addr)
+    }
+
+    /// The VOD client-upload host's base URL (the main listener, as [`base_url`](Self::base_url)):
+    /// `POST {vod_url}/v3/index.php?Action=ApplyUploadUGC` (the service's `vod2.qcloud.com`).
+    pub fn vod_url(&self) -> String {
+        self.base_url()
+    }
+
+    /// The VOD backup host's base URL (the service's `vod2.dnsv1.com`), when the backup listener
+    /// is on ([`EmulatorBuilder::vod_backup`](crate::EmulatorBuilder::vod_backup)). It serves the
+    /// VOD routes only, with the same state.
+    pub fn vod_backup_url(&self) -> Option<String> {
+        self.backup.as_ref().map(|b| url(b.addr))
+    }
+
+    /// The COS object store's base URL, e.g. `http://127.0.0.1:40124`: what a COS client uses as
+    /// a custom domain. An object is at `{cos_url}{storagePath}` (the `storagePath` of an
+    /// `ApplyUploadUGC`, whose first segment names the bucket); path-style
+    /// (`{cos_url}/<bucket>-<appid>/<key>`) and virtual-host addressing (`Host:
+    /// <bucket>-<appid>.cos.<region>.myqcloud.com`) work too.
+    pub fn cos_url(&self) -> String {
+        url(self.cos.addr)
+    }
+
+    /// The directory holding the uploaded bytes (removed when the emulator stops).
+    pub fn storage_dir(&self) -> &Path {
+        self.shared.objects.dir()
+    }
+
+    /// Bytes the COS store holds now (parts and objects).
+    pub fn storage_used(&self) -> u64 {
+        self.shared.objects.used()
+    }
+
+    /// Makes every temporary COS credential issued so far expire now: the next COS request
+    /// with one is refused (`403 RequestTimeTooSkewed`) until the client applies again.
+    pub fn expire_credentials(&self) {
+        self.shared
+            .credentials
+            .expire_all(time::unix_secs(SystemTime::now()));
     }
 
     /// The login URL for a signature (`<base>/?signature=<percent-encoded>`).
@@ -246,27 +388,36 @@ impl RunningEmulator {
         }
     }
 
-    /// Puts the state back to the fixture's (tickets stay valid).
+    /// Puts the state back to the fixture's (tickets stay valid); the uploaded bytes and the
+    /// temporary COS credentials are forgotten.
     pub fn reset(&self) -> Result<(), FixtureError> {
-        self.shared.store.reset(time::unix_secs(SystemTime::now()))
+        self.shared.reset(time::unix_secs(SystemTime::now()))
     }
 
-    /// Stops accepting connections, lets the requests in flight finish, and returns when the
-    /// server has stopped.
+    /// Stops accepting connections, lets the requests in flight finish, returns when every
+    /// listener has stopped, and removes the directory of the uploaded bytes.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        self.main.signal();
+        self.cos.signal();
+        if let Some(backup) = self.backup.as_mut() {
+            backup.signal();
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        self.main.stopped().await;
+        self.cos.stopped().await;
+        if let Some(backup) = self.backup.as_mut() {
+            backup.stopped().await;
         }
+        self.shared.objects.close();
     }
 }
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        // the listeners stop; the bytes' directory goes with the last request in flight
+        self.main.signal();
+        self.cos.signal();
+        if let Some(backup) = self.backup.as_mut() {
+            backup.signal();
         }
     }
 }

@@ -75,10 +75,17 @@ async fn state_get(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn state_reset(State(shared): State<Arc<Shared>>) -> Response {
-    match shared.store.reset(time::unix_secs(SystemTime::now())) {
+    match shared.reset(time::unix_secs(SystemTime::now())) {
         Ok(()) => json_response(StatusCode::OK, &json!({})),
         Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
+}
+
+async fn credentials_expire(State(shared): State<Arc<Shared>>) -> Response {
+    shared
+        .credentials
+        .expire_all(time::unix_secs(SystemTime::now()));
+    json_response(StatusCode::OK, &json!({}))
 }
 
 async fn health() -> Response {
@@ -97,6 +104,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_emulator/stats", get(stats_get).delete(stats_reset))
         .route("/_emulator/tickets/expire", post(tickets_expire))
         .route("/_emulator/tasks/complete", post(tasks_complete))
+        .route("/_emulator/credentials/expire", post(credentials_expire))
         .route("/_emulator/state", get(state_get))
         .route("/_emulator/reset", post(state_reset))
 }

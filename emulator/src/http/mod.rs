@@ -4,7 +4,10 @@
 
 pub(crate) mod admin;
 pub(crate) mod cme;
+pub(crate) mod cos;
+pub(crate) mod vod;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,12 +23,15 @@ use serde::Serialize;
 
 use crate::config::LoginShape;
 use crate::connections::Connection;
+use crate::credentials::Credentials;
 use crate::dispatch::{Failure, Reply};
 use crate::faults::{Drawn, FaultKind, Faults};
+use crate::objects::Objects;
 use crate::service::Emulation;
 use crate::state::Store;
 use crate::stats::Counters;
 use crate::tickets::Tickets;
+use crate::vod::Vod;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -39,6 +45,26 @@ pub(crate) struct Shared {
     pub(crate) login_shape: LoginShape,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Duration,
+    /// The VOD client-upload service.
+    pub(crate) vod: Vod,
+    /// The COS object store.
+    pub(crate) objects: Arc<Objects>,
+    /// The temporary credentials VOD issued.
+    pub(crate) credentials: Arc<Credentials>,
+    /// Each platform's `storageBucket` to its full bucket name.
+    pub(crate) short_buckets: BTreeMap<String, String>,
+    /// The COS listener's base URL.
+    pub(crate) cos_url: String,
+}
+
+impl Shared {
+    /// Puts the state back to the fixture's; the uploaded bytes and the credentials go too.
+    pub(crate) fn reset(&self, now: i64) -> Result<(), crate::fixture::FixtureError> {
+        self.store.reset(now)?;
+        self.objects.clear();
+        self.credentials.clear();
+        Ok(())
+    }
 }
 
 /// The request's connection, set by the accept loop on every request it serves.

@@ -17,6 +17,8 @@ mod task;
 mod team;
 mod upload;
 
+pub(crate) use upload::UploadSigning;
+
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
@@ -37,16 +39,24 @@ pub struct Emulation {
     store: Arc<Store>,
     verifier: Verifier,
     task_duration: Duration,
+    upload_signing: UploadSigning,
 }
 
 impl Emulation {
-    /// A service over `store`, checking `VerifySign` signatures with `verifier` and running
-    /// processing tasks for `task_duration`.
-    pub fn new(store: Arc<Store>, verifier: Verifier, task_duration: Duration) -> Self {
+    /// A service over `store`, checking `VerifySign` signatures with `verifier`, running
+    /// processing tasks for `task_duration`, and making VOD upload signatures as
+    /// `upload_signing` says.
+    pub(crate) fn new(
+        store: Arc<Store>,
+        verifier: Verifier,
+        task_duration: Duration,
+        upload_signing: UploadSigning,
+    ) -> Self {
         Self {
             store,
             verifier,
             task_duration,
+            upload_signing,
         }
     }
 

@@ -32,10 +32,11 @@ impl Platform {
     /// Builds a platform from its fixture.
     pub(crate) fn from_fixture(
         name: &str,
+        index: usize,
         fixture: &PlatformFixture,
         now: i64,
     ) -> Result<Self, FixtureError> {
-        let mut p = Platform::new(name);
+        let mut p = Platform::new(name, index);
         let time = |t: &Option<String>, what: &str| -> Result<i64, FixtureError> {
             match t {
                 None => Ok(now),

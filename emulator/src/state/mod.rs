@@ -11,6 +11,7 @@ mod model;
 pub(crate) mod sample;
 mod task;
 mod team;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -18,6 +19,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::Serialize;
 
 pub use model::*;
+pub use upload::*;
 
 use crate::fixture::{Fixture, FixtureError};
 use crate::ids;
@@ -55,6 +57,15 @@ pub struct Platform {
     pub tasks: BTreeMap<String, Task>,
     /// Uploads by context.
     pub uploads: BTreeMap<String, Upload>,
+    /// The platform's VOD sub-application and COS bucket.
+    pub vod_app: VodApp,
+    /// VOD client-upload sessions by session ID.
+    pub vod_sessions: BTreeMap<String, VodSession>,
+    /// VOD files by file ID.
+    pub vod_files: BTreeMap<String, VodFile>,
+    /// The one-time VOD upload signatures used so far (their plaintexts).
+    #[serde(skip)]
+    pub used_upload_signs: std::collections::BTreeSet<String>,
     /// Sharing: (authorizer, authorizee).
     pub authorizations: Vec<(Owner, Owner)>,
     #[serde(skip)]
@@ -64,8 +75,8 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// An empty platform.
-    pub(crate) fn new(name: &str) -> Self {
+    /// An empty platform, the `index`-th of the store.
+    pub(crate) fn new(name: &str, index: usize) -> Self {
         Self {
             name: name.to_owned(),
             users: BTreeMap::new(),
@@ -77,6 +88,10 @@ impl Platform {
             projects: BTreeMap::new(),
             tasks: BTreeMap::new(),
             uploads: BTreeMap::new(),
+            vod_app: VodApp::new(name, index),
+            vod_sessions: BTreeMap::new(),
+            vod_files: BTreeMap::new(),
+            used_upload_signs: std::collections::BTreeSet::new(),
             authorizations: Vec::new(),
             next_class_id: FIRST_CLASS_ID,
             next_seq: 0,
@@ -143,14 +158,14 @@ impl Store {
             if platforms.contains_key(name) {
                 return Err(FixtureError(format!("platform {name} is listed twice")));
             }
-            let platform = Platform::from_fixture(name, pf, now)
+            let platform = Platform::from_fixture(name, platforms.len(), pf, now)
                 .map_err(|e| FixtureError(format!("platform {name}: {}", e.0)))?;
             platforms.insert(name.to_owned(), Mutex::new(platform));
         }
         if platforms.is_empty() {
             platforms.insert(
                 default_platform.to_owned(),
-                Mutex::new(Platform::new(default_platform)),
+                Mutex::new(Platform::new(default_platform, 0)),
             );
         }
         Ok(platforms)
@@ -159,6 +174,17 @@ impl Store {
     /// The AppId returned at login.
     pub(crate) fn app_id(&self) -> i64 {
         self.app_id
+    }
+
+    /// The VOD apps of every platform, by platform name.
+    pub(crate) fn vod_apps(&self) -> BTreeMap<String, VodApp> {
+        self.platforms
+            .iter()
+            .map(|(name, m)| {
+                let p = m.lock().unwrap_or_else(PoisonError::into_inner);
+                (name.clone(), p.vod_app.clone())
+            })
+            .collect()
     }
 
     /// Whether a platform exists.

@@ -1,4 +1,5 @@
-//! The state's plain data: owners, users, teams, classes, media, projects, tasks and uploads.
+//! The state's plain data: owners, users, teams, classes, media, projects and tasks (the uploads
+//! are in [`upload`](super::upload)).
 //! No behaviour beyond small accessors; the operations live beside [`Platform`](super::Platform)
 //! in the sibling modules.
 
@@ -268,23 +269,4 @@ pub struct TaskState {
     pub err_code: Option<i64>,
     /// Error message of a failed task.
     pub err_msg: Option<String>,
-}
-
-/// A pending upload (from `CreateUploadMaterial` to `FinishUploadMaterial`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Upload {
-    /// The upload context.
-    pub context: String,
-    /// The user who asked for it.
-    pub user_id: String,
-    /// Owner of the new medium.
-    pub owner: Owner,
-    /// Target class.
-    pub class_id: i64,
-    /// Media type.
-    pub material_type: String,
-    /// Name.
-    pub name: String,
-    /// Whether it was finished (a context is good for one medium).
-    pub used: bool,
 }
