@@ -95,6 +95,12 @@ impl Credentials {
         }
     }
 
+    /// Records a credential made elsewhere (a test vector's).
+    #[cfg(test)]
+    pub(crate) fn insert(&self, credential: TempCredential) {
+        self.lock().insert(credential.secret_id.clone(), credential);
+    }
+
     /// Forgets every credential.
     pub(crate) fn clear(&self) {
         self.lock().clear();

@@ -181,6 +181,7 @@ pub use config::{
 };
 pub use faults::{CosOperation, FaultKind, FaultSpec, FaultTarget, Faults, VodAction};
 pub use fixture::{Fixture, FixtureError};
-pub use server::{RunningEmulator, Snapshot};
+pub use probe::sample_mp4;
+pub use server::{RunningEmulator, Snapshot, VodRefusal, VodUpload};
 pub use stats::Stats;
 pub use vod::VodCode;

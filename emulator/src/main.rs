@@ -13,10 +13,16 @@ use cme_emulator::{
 
 /// A local, stateful emulator of the Tencent Cloud CME client API.
 ///
-/// One port serves the login exchange (GET /?signature=<Login signature>) and every client API
-/// action (POST /PaaS/<ActionClass>/<ActionName>?auth=<ticket>), plus admin routes under
-/// /_emulator/ (faults, stats, tickets/expire, tasks/complete, state, reset). Use its URL as
-/// both the login and the API endpoint of your client.
+/// One port serves the login exchange (GET /?signature=<Login signature>), every client API
+/// action (POST /PaaS/<ActionClass>/<ActionName>?auth=<ticket>), the VOD client-upload host
+/// (POST /v3/index.php?Action=ApplyUploadUGC|CommitUploadUGC), and admin routes under
+/// /_emulator/ (faults, stats, tickets/expire, credentials/expire, tasks/complete, state,
+/// reset). Use its URL as the login, API and VOD endpoint of your client.
+///
+/// A second port serves a COS-compatible object store, where uploads put their bytes: use its
+/// URL as the COS custom domain (an object is at <COS URL><storagePath of ApplyUploadUGC>).
+/// An optional third port plays the VOD backup host. The bytes live in a fresh directory,
+/// removed at exit.
 ///
 /// Without flags it serves the built-in demo fixture on the platform `cme_demo`, with the demo
 /// API key printed at start. State is in memory and lost at exit.
@@ -24,7 +30,7 @@ use cme_emulator::{
 #[command(
     name = "cme-emulator",
     version,
-    after_help = "Examples:\n  cme-emulator --listen 127.0.0.1:8686\n  cme-emulator --platform my_platform --secret-id AKID... --secret-key ... --fixture data.json\n\nIn-process (tests): cme_emulator::Emulator::builder().start().await gives a running emulator on\nan ephemeral port with base_url(), fault injection, stats and state snapshots; see the crate docs\n(cargo doc -p cme-emulator --open)."
+    after_help = "Examples:\n  cme-emulator --listen 127.0.0.1:8686   # COS on 127.0.0.1:8687\n  cme-emulator --cos-listen 127.0.0.1:9000 --vod-backup-listen 127.0.0.1:9001 --temp-credential-lifetime 60\n  cme-emulator --platform my_platform --secret-id AKID... --secret-key ... --fixture data.json\n\nIn-process (tests): cme_emulator::Emulator::builder().start().await gives a running emulator on\nan ephemeral port with base_url(), fault injection, stats and state snapshots; see the crate docs\n(cargo doc -p cme-emulator --open)."
 )]
 struct Args {
     /// Address to listen on [default: 127.0.0.1:8686]
@@ -67,6 +73,28 @@ struct Args {
     /// Connections served at once; more are answered HTTP 503 and closed [default: 1024]
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Address of the COS object store [default: the --listen address, port + 1]
+    #[arg(long, value_name = "ADDR")]
+    cos_listen: Option<SocketAddr>,
+    /// Address of the VOD backup host; set, the backup listener is on [default: off]
+    #[arg(long, value_name = "ADDR")]
+    vod_backup_listen: Option<SocketAddr>,
+    /// Directory under which uploaded bytes are kept, in a fresh directory removed at exit
+    /// [default: the system's temporary directory]
+    #[arg(long, value_name = "DIR")]
+    storage_dir: Option<PathBuf>,
+    /// Most bytes the COS store holds [default: 17179869184 (16 GiB)]
+    #[arg(long, value_name = "BYTES")]
+    storage_cap: Option<u64>,
+    /// Lifetime of the temporary COS credentials ApplyUploadUGC issues, seconds [default: 3600]
+    #[arg(long, value_name = "SECS")]
+    temp_credential_lifetime: Option<u64>,
+    /// Validity of the VodUploadSign CreateUploadMaterial makes, seconds [default: 86400]
+    #[arg(long, value_name = "SECS")]
+    vod_sign_lifetime: Option<u64>,
+    /// Make one-time VodUploadSigns (oneTimeValid=1: one ApplyUploadUGC each)
+    #[arg(long)]
+    vod_sign_one_time: bool,
     /// Config file (JSON, keys as the long flags: "listen", "secret-id", ...); flags override it
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -109,6 +137,25 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.header_read_timeout = args.header_read_timeout.or(config.header_read_timeout);
     config.body_read_timeout = args.body_read_timeout.or(config.body_read_timeout);
     config.max_connections = args.max_connections.or(config.max_connections);
+    config.cos_listen = args.cos_listen.or(config.cos_listen).or_else(|| {
+        // next to the main listener, so that both are stable across runs
+        config.listen.map(|mut addr| {
+            if addr.port() != 0 {
+                addr.set_port(addr.port().wrapping_add(1));
+            }
+            addr
+        })
+    });
+    config.vod_backup_listen = args.vod_backup_listen.or(config.vod_backup_listen);
+    config.storage_dir = args.storage_dir.or(config.storage_dir);
+    config.storage_cap = args.storage_cap.or(config.storage_cap);
+    config.temp_credential_lifetime = args
+        .temp_credential_lifetime
+        .or(config.temp_credential_lifetime);
+    config.vod_sign_lifetime = args.vod_sign_lifetime.or(config.vod_sign_lifetime);
+    if args.vod_sign_one_time {
+        config.vod_sign_one_time = Some(true);
+    }
 
     let mut builder = Emulator::builder().config(&config)?;
     if args.empty {
@@ -125,6 +172,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("  login endpoint : {base}/?signature=<Login signature>");
     println!("  API endpoint   : {base}/PaaS/<ActionClass>/<ActionName>?auth=<ticket>");
+    println!(
+        "  VOD upload     : {}/v3/index.php?Action=ApplyUploadUGC|CommitUploadUGC",
+        emulator.vod_url()
+    );
+    match emulator.vod_backup_url() {
+        Some(backup) => println!("  VOD backup     : {backup}/v3/index.php"),
+        None => println!("  VOD backup     : off (--vod-backup-listen ADDR)"),
+    }
+    println!(
+        "  COS            : {} (custom domain; objects at <COS>{{storagePath}})",
+        emulator.cos_url()
+    );
+    println!("  storage        : {}", emulator.storage_dir().display());
     println!("  admin          : {base}/_emulator/ (faults, stats, state, reset, ...)");
     println!("  SecretId       : {secret_id}");
     println!("  SecretKey      : {secret_key}");

@@ -224,40 +224,42 @@ fn mp4<R: Read + Seek>(file: &mut R, size: u64) -> Option<Probed> {
     Some(probed)
 }
 
+/// A box of `kind` around `content`.
+fn mp4_box(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(content.len() + 8)
+        .unwrap_or(0)
+        .to_be_bytes()
+        .to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(content);
+    out
+}
+
+/// A small MP4 for tests and demos: `ftyp`, a `moov` with an `mvhd` of `duration` seconds and one
+/// video track of `width`×`height` (`tkhd`), and an `mdat` of `payload` bytes. Not playable, but
+/// its headers are those of a real file, so an upload of it becomes a medium with that duration
+/// and resolution.
+pub fn sample_mp4(duration: f64, width: u32, height: u32, payload: usize) -> Vec<u8> {
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+    mvhd[16..20].copy_from_slice(&((duration * 1000.0) as u32).to_be_bytes());
+    let mut tkhd = vec![0u8; 84];
+    tkhd[76..80].copy_from_slice(&(width << 16).to_be_bytes());
+    tkhd[80..84].copy_from_slice(&(height << 16).to_be_bytes());
+    let trak = mp4_box(b"trak", &mp4_box(b"tkhd", &tkhd));
+    let moov = mp4_box(b"moov", &[mp4_box(b"mvhd", &mvhd), trak].concat());
+    [
+        mp4_box(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41"),
+        moov,
+        mp4_box(b"mdat", &vec![7u8; payload]),
+    ]
+    .concat()
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use std::io::Cursor;
-
-    /// A box of `kind` around `content`.
-    fn mp4_box(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
-        let mut out = u32::try_from(content.len() + 8)
-            .unwrap_or(0)
-            .to_be_bytes()
-            .to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(content);
-        out
-    }
-
-    /// A minimal MP4 (ftyp, moov with mvhd and one video trak's tkhd, mdat) of `duration`
-    /// seconds and `width`×`height`, followed by `payload` bytes of media data.
-    pub(crate) fn tiny_mp4(duration: f64, width: u32, height: u32, payload: usize) -> Vec<u8> {
-        let mut mvhd = vec![0u8; 100];
-        mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
-        mvhd[16..20].copy_from_slice(&((duration * 1000.0) as u32).to_be_bytes());
-        let mut tkhd = vec![0u8; 84];
-        tkhd[76..80].copy_from_slice(&(width << 16).to_be_bytes());
-        tkhd[80..84].copy_from_slice(&(height << 16).to_be_bytes());
-        let trak = mp4_box(b"trak", &mp4_box(b"tkhd", &tkhd));
-        let moov = mp4_box(b"moov", &[mp4_box(b"mvhd", &mvhd), trak].concat());
-        [
-            mp4_box(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41"),
-            moov,
-            mp4_box(b"mdat", &vec![7u8; payload]),
-        ]
-        .concat()
-    }
 
     fn probe_bytes(bytes: &[u8]) -> Probed {
         probe(&mut Cursor::new(bytes), bytes.len() as u64)
@@ -265,7 +267,7 @@ pub(crate) mod tests {
 
     #[test]
     fn tells_mp4_png_gif_jpeg_wav() {
-        let mp4 = probe_bytes(&tiny_mp4(12.5, 1920, 1080, 100));
+        let mp4 = probe_bytes(&sample_mp4(12.5, 1920, 1080, 100));
         assert_eq!(
             (mp4.width, mp4.height, mp4.duration),
             (Some(1920), Some(1080), Some(12.5))
@@ -299,7 +301,7 @@ pub(crate) mod tests {
         );
         assert_eq!(probe_bytes(b"\xff\xd8\xff\xe0\0\0").width, None);
         assert_eq!(probe_bytes(b"RIFF\0\0\0\0WAVEdata\0\0\0\0").duration, None);
-        let mut cut = tiny_mp4(3.0, 320, 240, 0);
+        let mut cut = sample_mp4(3.0, 320, 240, 0);
         cut.truncate(60);
         assert_eq!(probe_bytes(&cut).width, None);
     }

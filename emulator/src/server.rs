@@ -196,6 +196,36 @@ async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, StartError> {
     })
 }
 
+/// A file [`RunningEmulator::upload_to_vod`] uploaded and committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VodUpload {
+    /// The VOD file ID (`CommitUploadUGC`'s `fileId`): `FinishUploadMaterial`'s `VodFileId`.
+    pub file_id: String,
+    /// `video.verify_content`: `FinishUploadMaterial`'s `VodVerifyKey`.
+    pub verify_content: String,
+    /// `video.url`.
+    pub url: String,
+}
+
+/// Why VOD refused an upload: the reply's `code` and `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VodRefusal {
+    /// `code`, e.g. `10010` for an expired signature (see [`VodCode`](crate::VodCode)).
+    pub code: i64,
+    /// `message`.
+    pub message: String,
+}
+
+impl std::fmt::Display for VodRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VOD code {}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for VodRefusal {}
+
 /// A copy of the emulator's state, per platform.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -264,6 +294,62 @@ impl RunningEmulator {
     /// Bytes the COS store holds now (parts and objects).
     pub fn storage_used(&self) -> u64 {
         self.shared.objects.used()
+    }
+
+    /// Uploads `bytes` to VOD in-process as a client would (`ApplyUploadUGC` with
+    /// `vod_upload_sign`, the bytes into the COS bucket, `CommitUploadUGC`), for a test that needs
+    /// a committed VOD file without driving COS itself; `file_name`'s extension is the
+    /// `videoType`. Finish the upload with the returned file ID and `verify_content`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cme_emulator::{Emulator, DEMO_USER_ID};
+    /// use cme_sdk::types::{Entity, MaterialType};
+    ///
+    /// let emulator = Emulator::builder().start().await?;
+    /// let client = emulator.client(DEMO_USER_ID).await?;
+    /// let started = client
+    ///     .material()
+    ///     .create_upload_material(9, MaterialType::Video, "clip", Entity::person(DEMO_USER_ID))
+    ///     .send()
+    ///     .await?;
+    /// let vod = emulator.upload_to_vod(&started.vod_upload_sign, "clip.mp4", vec![0u8; 1024]).await?;
+    /// let done = client
+    ///     .material()
+    ///     .finish_upload_material(started.upload_context)
+    ///     .vod_file_id(vod.file_id)
+    ///     .vod_verify_key(vod.verify_content)
+    ///     .send()
+    ///     .await?;
+    /// assert!(done.material_id.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload_to_vod(
+        &self,
+        vod_upload_sign: &str,
+        file_name: &str,
+        bytes: impl Into<bytes::Bytes>,
+    ) -> Result<VodUpload, VodRefusal> {
+        let now = time::unix_secs(SystemTime::now());
+        let data = self
+            .shared
+            .vod
+            .upload(vod_upload_sign, file_name, bytes.into(), now)
+            .await
+            .map_err(|e| VodRefusal {
+                code: e.code.as_i64(),
+                message: e.message,
+            })?;
+        Ok(VodUpload {
+            file_id: data["fileId"].as_str().unwrap_or_default().to_owned(),
+            verify_content: data["video"]["verify_content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            url: data["video"]["url"].as_str().unwrap_or_default().to_owned(),
+        })
     }
 
     /// Makes every temporary COS credential issued so far expire now: the next COS request

@@ -464,6 +464,50 @@ impl Vod {
         Ok(data)
     }
 
+    /// Plays a client's whole VOD upload in-process (Apply, the bytes into the bucket, Commit);
+    /// the Commit reply's `data`.
+    pub(crate) async fn upload(
+        &self,
+        signature: &str,
+        file_name: &str,
+        bytes: bytes::Bytes,
+        now: i64,
+    ) -> Result<Value, VodError> {
+        let (name, extension) = file_name.rsplit_once('.').unwrap_or((file_name, "bin"));
+        let apply = json!({
+            "signature": signature,
+            "videoName": name,
+            "videoType": extension,
+            "videoSize": bytes.len(),
+        });
+        let applied = self.apply(apply.to_string().as_bytes(), now)?;
+        let path = applied["video"]["storagePath"].as_str().unwrap_or_default();
+        let bucket = format!(
+            "{}-{}",
+            applied["storageBucket"].as_str().unwrap_or_default(),
+            applied["storageAppId"]
+        );
+        let body =
+            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+        self.objects
+            .put(
+                &bucket,
+                path.trim_start_matches('/'),
+                None,
+                Box::pin(body),
+                now,
+            )
+            .await
+            .map_err(|e| {
+                VodError::new(
+                    VodCode::FileNotUploaded,
+                    format!("the bytes could not be stored: {e:?}"),
+                )
+            })?;
+        let commit = json!({"signature": signature, "vodSessionKey": applied["vodSessionKey"]});
+        self.commit(commit.to_string().as_bytes(), now).await
+    }
+
     /// Records the session's video as a VOD file.
     async fn record(
         &self,

@@ -315,6 +315,60 @@ mod tests {
         )
     }
 
+    /// A signature computed by Tencent's Python COS SDK (cos-python-sdk-v5 1.9, `CosS3Auth` with
+    /// `time.time()` fixed at 1700000000 and `expire=3600`) for an UploadPart through a custom
+    /// domain on port 8687: it signs `host` without the port, `content-length`, `content-type`
+    /// and `x-cos-security-token`, and both query parameters.
+    #[test]
+    fn verifies_a_signature_made_by_the_python_sdk() {
+        let credentials = Credentials::default();
+        credentials.insert(TempCredential {
+            secret_id: "AKIDexampleTmpSecretId0000000000000".to_owned(),
+            secret_key: "exampleTmpSecretKey00000000000000".to_owned(),
+            token: "tok".to_owned(),
+            issued: 1_699_999_000,
+            expires: 1_700_003_600,
+            bucket: "4f1a2b3cvodgz1500000001-1250000001".to_owned(),
+            prefix: "4f1a2b3cvodgz1500000001/".to_owned(),
+        });
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/octet-stream"),
+            ("x-cos-security-token", "tok"),
+            ("content-length", "5"),
+            ("host", "127.0.0.1:8687"),
+            ("authorization", "q-sign-algorithm=sha1&q-ak=AKIDexampleTmpSecretId0000000000000&q-sign-time=1699999940;1700003600&q-key-time=1699999940;1700003600&q-header-list=content-length;content-type;host;x-cos-security-token&q-url-param-list=partnumber;uploadid&q-signature=087336458c05654a8ff61a7aebbb661fe8bf7bc0"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        let query = vec![
+            ("partNumber".to_owned(), "2".to_owned()),
+            (
+                "uploadId".to_owned(),
+                "1700000000a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned(),
+            ),
+        ];
+        let path = "/4f1a2b3cvodgz1500000001/8a9b0c1d5285890123456789012/Ab3dEf9hIj2K.mp4";
+        let request = SignedRequest {
+            method: "PUT",
+            path,
+            query: &query,
+            headers: &headers,
+        };
+        assert!(verify(&request, &credentials, 1_700_000_000).is_ok());
+        // one byte of the path changed: refused
+        let other = SignedRequest {
+            path: "/4f1a2b3cvodgz1500000001/8a9b0c1d5285890123456789012/Ab3dEf9hIj2k.mp4",
+            ..request
+        };
+        assert_eq!(
+            verify(&other, &credentials, 1_700_000_000)
+                .err()
+                .map(|e| e.code),
+            Some("SignatureDoesNotMatch")
+        );
+    }
+
     #[test]
     fn encodes_as_the_sdks_do() {
         assert_eq!(
