@@ -59,8 +59,15 @@ fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The bucket and key of a request (see the module docs).
-fn target(shared: &Shared, headers: &HeaderMap, path: &str) -> Result<Target, CosError> {
+/// The bucket and key of a request (see the module docs). On a custom domain the bucket's root
+/// (for `GET /?uploads&prefix=<key>`) is `/`, the bucket named by the prefix's first segment, or
+/// `/<storageBucket>/`.
+fn target(
+    shared: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    query: &[(String, String)],
+) -> Result<Target, CosError> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -80,9 +87,19 @@ fn target(shared: &Shared, headers: &HeaderMap, path: &str) -> Result<Target, Co
         });
     }
     if let Some(full) = shared.short_buckets.get(first) {
+        let root = rest.is_empty() && query.iter().any(|(k, _)| k == "uploads");
         return Ok(Target {
             bucket: full.clone(),
-            key: path.to_owned(),
+            key: if root { String::new() } else { path.to_owned() },
+        });
+    }
+    let prefix_bucket = param(query, "prefix")
+        .and_then(|p| p.split('/').next())
+        .and_then(|short| shared.short_buckets.get(short));
+    if let (true, Some(full)) = (path.is_empty(), prefix_bucket) {
+        return Ok(Target {
+            bucket: full.clone(),
+            key: String::new(),
         });
     }
     Err(CosError::authored(
@@ -165,7 +182,7 @@ async fn cos_route(
         .decode_utf8_lossy()
         .into_owned();
     let query = query_pairs(parts.uri.query());
-    let reply = match target(&shared, &parts.headers, &path) {
+    let reply = match target(&shared, &parts.headers, &path, &query) {
         Err(e) => error_reply(&e, &parts.method, &path, &request_id),
         Ok(target) => {
             let has = |name: &str| query.iter().any(|(k, _)| k == name);

@@ -137,6 +137,19 @@ impl Cos {
         query: &[(&str, &str)],
         body: Vec<u8>,
     ) -> Reply {
+        self.request(method, path, query, body)
+            .await
+            .expect("COS request")
+    }
+
+    /// [`send`](Self::send), or the transport error (a dropped connection).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Reply, reqwest::Error> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")
@@ -211,16 +224,18 @@ impl Cos {
             .request(method.parse().expect("method"), url)
             .header("authorization", authorization)
             .header("host", host)
+            // signed, so always sent (a client may leave it out of an empty GET)
+            .header("content-length", body.len())
             .body(body);
         if self.send_token {
             request = request.header("x-cos-security-token", &self.credentials.token);
         }
-        let resp = request.send().await.expect("COS request");
-        Reply {
+        let resp = request.send().await?;
+        Ok(Reply {
             status: resp.status().as_u16(),
             headers: resp.headers().clone(),
-            body: resp.bytes().await.expect("body").to_vec(),
-        }
+            body: resp.bytes().await?.to_vec(),
+        })
     }
 
     /// Initiates a multipart upload; its ID.
@@ -249,14 +264,24 @@ impl Cos {
 
     /// Completes an upload with `parts` (number, ETag).
     pub async fn complete(&self, path: &str, upload_id: &str, parts: &[(u32, String)]) -> Reply {
-        let mut xml = String::from("<CompleteMultipartUpload>");
-        for (n, etag) in parts {
-            xml.push_str(&format!(
-                "<Part><PartNumber>{n}</PartNumber><ETag>\"{etag}\"</ETag></Part>"
-            ));
-        }
-        xml.push_str("</CompleteMultipartUpload>");
-        self.send("POST", path, &[("uploadId", upload_id)], xml.into_bytes())
-            .await
+        self.send(
+            "POST",
+            path,
+            &[("uploadId", upload_id)],
+            complete_body(parts),
+        )
+        .await
     }
+}
+
+/// The body of a CompleteMultipartUpload naming `parts` (number, ETag).
+pub fn complete_body(parts: &[(u32, String)]) -> Vec<u8> {
+    let mut xml = String::from("<CompleteMultipartUpload>");
+    for (n, etag) in parts {
+        xml.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><ETag>\"{etag}\"</ETag></Part>"
+        ));
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    xml.into_bytes()
 }
