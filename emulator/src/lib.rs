@@ -157,6 +157,7 @@ pub mod faults;
 pub mod fixture;
 #[rustfmt::skip]
 pub mod generated;
+mod header_case;
 mod http;
 mod ids;
 mod login;

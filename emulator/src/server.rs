@@ -179,9 +179,14 @@ async fn start(config: EmulatorBuilder) -> Result<RunningEmulator, StartError> {
         header_read_timeout: config.header_read_timeout,
         max_connections: config.max_connections,
         over_capacity: http::over_capacity_reply(config.max_connections),
+        cos_header_case: false,
     };
     let main = Serving::start(main, main_addr, main_router(shared.clone()), limits.clone());
-    let cos = Serving::start(cos, cos_addr, cos_router(shared.clone()), limits.clone());
+    let cos_limits = Limits {
+        cos_header_case: true,
+        ..limits.clone()
+    };
+    let cos = Serving::start(cos, cos_addr, cos_router(shared.clone()), cos_limits);
     let backup = backup.map(|(listener, addr)| {
         Serving::start(listener, addr, backup_router(shared.clone()), limits)
     });

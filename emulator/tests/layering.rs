@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "dispatch",
             "faults",
             "fixture",
+            "header_case",
             "ids",
             "probe",
             "signature",

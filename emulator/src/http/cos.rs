@@ -178,6 +178,7 @@ async fn cos_route(
 ) -> Response {
     let request_id = ids::request_id();
     let (parts, body) = request.into_parts();
+    conn.answering_head(parts.method == Method::HEAD);
     let path = percent_decode_str(parts.uri.path())
         .decode_utf8_lossy()
         .into_owned();
