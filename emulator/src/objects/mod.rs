@@ -343,7 +343,9 @@ impl Objects {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+        // a large buffer: one trip to the blocking pool per MiB, not per network chunk
+        let file = tokio::fs::File::create(path).await.map_err(io)?;
+        let mut file = tokio::io::BufWriter::with_capacity(1024 * 1024, file);
         let mut md5 = Md5::new();
         let mut hasher = whole_sha1.then(ObjectHasher::default);
         loop {
