@@ -238,14 +238,15 @@ fn mp4_box(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
 /// A small MP4 for tests and demos: `ftyp`, a `moov` with an `mvhd` of `duration` seconds and one
 /// video track of `width`×`height` (`tkhd`), and an `mdat` of `payload` bytes. Not playable, but
 /// its headers are those of a real file, so an upload of it becomes a medium with that duration
-/// and resolution.
-pub fn sample_mp4(duration: f64, width: u32, height: u32, payload: usize) -> Vec<u8> {
+/// (to the millisecond, at most about 49 days) and resolution (each side at most 65,535, as MP4's
+/// 16.16 fixed point holds).
+pub fn sample_mp4(duration: f64, width: u16, height: u16, payload: usize) -> Vec<u8> {
     let mut mvhd = vec![0u8; 100];
     mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
     mvhd[16..20].copy_from_slice(&((duration * 1000.0) as u32).to_be_bytes());
     let mut tkhd = vec![0u8; 84];
-    tkhd[76..80].copy_from_slice(&(width << 16).to_be_bytes());
-    tkhd[80..84].copy_from_slice(&(height << 16).to_be_bytes());
+    tkhd[76..80].copy_from_slice(&(u32::from(width) << 16).to_be_bytes());
+    tkhd[80..84].copy_from_slice(&(u32::from(height) << 16).to_be_bytes());
     let trak = mp4_box(b"trak", &mp4_box(b"tkhd", &tkhd));
     let moov = mp4_box(b"moov", &[mp4_box(b"mvhd", &mvhd), trak].concat());
     [
