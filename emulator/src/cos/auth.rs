@@ -431,39 +431,28 @@ mod tests {
             Some("RequestTimeTooSkewed"),
             "the credential expired"
         );
-        let mut late = headers.clone();
-        late.insert(
-            "authorization",
-            HeaderValue::from_str(&sign(
+        // the headers signed for another time window
+        let signed_for = |window: &str| {
+            let mut signed = headers.clone();
+            let auth = sign(
                 "PUT",
                 "/b/d/x.mp4",
                 &query,
                 &base,
                 &c.secret_id,
                 &c.secret_key,
-                "900;950",
-            ))
-            .expect("auth"),
-        );
+                window,
+            );
+            signed.insert("authorization", HeaderValue::from_str(&auth).expect("auth"));
+            signed
+        };
+        let late = signed_for("900;950");
         assert_eq!(
             code(1000, &late, "/b/d/x.mp4"),
             Some("AccessDenied"),
             "Request has expired"
         );
-        let mut early = headers.clone();
-        early.insert(
-            "authorization",
-            HeaderValue::from_str(&sign(
-                "PUT",
-                "/b/d/x.mp4",
-                &query,
-                &base,
-                &c.secret_id,
-                &c.secret_key,
-                "5000;6000",
-            ))
-            .expect("auth"),
-        );
+        let early = signed_for("5000;6000");
         assert_eq!(
             code(1000, &early, "/b/d/x.mp4"),
             Some("RequestTimeTooSkewed")
