@@ -608,3 +608,95 @@ async fn faults_strike_each_cos_operation() {
         Some(MIB.to_string().as_str())
     );
 }
+
+#[tokio::test]
+async fn malformed_requests_get_cos_errors_and_change_nothing() {
+    let h = Harness::start().await;
+    let o = open(&h, 3).await;
+    assert_eq!(
+        o.cos
+            .send("PUT", &o.path, &[], b"abc".to_vec())
+            .await
+            .status,
+        200
+    );
+    let raw = |auth: &'static str| {
+        let url = format!("{}{}", h.emu.cos_url(), o.path);
+        let http = h.http.clone();
+        async move {
+            http.get(url)
+                .header("authorization", auth)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    for auth in [
+        "garbage",
+        "q-sign-algorithm=md5&q-ak=x&q-sign-time=1;2&q-key-time=1;2&q-signature=00",
+        "q-sign-algorithm=sha1&q-ak=x&q-sign-time=abc&q-key-time=1;2&q-signature=00",
+        "q-sign-algorithm=sha1&q-ak=x&q-sign-time=9;1&q-key-time=1;2&q-signature=00",
+        "q-sign-algorithm=sha1&q-sign-time=1;2&q-key-time=1;2",
+    ] {
+        assert_eq!(raw(auth).await, 403, "{auth}");
+    }
+    let weird = h
+        .http
+        .get(format!("{}/%ff%fe/%00", h.emu.cos_url()))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(weird.status(), 404);
+    let before = h.emu.snapshot();
+    let used = h.emu.storage_used();
+    let upload_id = o.cos.initiate(&o.path).await;
+    for (query, code) in [
+        (
+            vec![
+                ("partNumber", "99999999999"),
+                ("uploadId", upload_id.as_str()),
+            ],
+            "InvalidArgument",
+        ),
+        (
+            vec![("partNumber", "-1"), ("uploadId", upload_id.as_str())],
+            "InvalidArgument",
+        ),
+        (
+            vec![("partNumber", "1"), ("uploadId", "")],
+            "InvalidArgument",
+        ),
+        (
+            vec![("partNumber", "1"), ("uploadId", "no-such-upload")],
+            "NoSuchUpload",
+        ),
+    ] {
+        let r = o.cos.send("PUT", &o.path, &query, b"x".to_vec()).await;
+        assert_eq!(r.code(), code, "{query:?}: {}", r.text());
+    }
+    let listed = o
+        .cos
+        .send(
+            "GET",
+            &o.path,
+            &[("uploadId", &upload_id), ("max-parts", "many")],
+            Vec::new(),
+        )
+        .await;
+    assert_error(&listed, 400, "InvalidArgument");
+    let huge = vec![b'<'; 5 * MIB];
+    let r = o
+        .cos
+        .send("POST", &o.path, &[("uploadId", &upload_id)], huge)
+        .await;
+    assert_error(&r, 400, "MalformedXML");
+    // nothing changed but the upload initiated; the object still reads whole
+    assert_eq!(h.emu.snapshot(), before);
+    assert_eq!(h.emu.storage_used(), used);
+    assert_eq!(
+        o.cos.send("GET", &o.path, &[], Vec::new()).await.body,
+        b"abc"
+    );
+}
