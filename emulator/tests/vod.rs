@@ -605,3 +605,32 @@ async fn quick_upload_moves_no_bytes() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn empty_and_one_byte_files_upload_as_any_other() {
+    let h = Harness::start().await;
+    let t = h.login(ALICE).await;
+    for bytes in [&b""[..], b"x"] {
+        let started = h.create_upload(&t, json!({})).await;
+        let committed = h
+            .vod_upload(text(&started, &["VodUploadSign"]), bytes)
+            .await;
+        let done = h
+            .ok(
+                &t,
+                "Material/FinishUploadMaterial",
+                json!({"UploadContext": started["UploadContext"], "VodFileId": committed["fileId"],
+                    "VodVerifyKey": committed["video"]["verify_content"], "UploadFullKey": sha1_hex(bytes)}),
+            )
+            .await;
+        let id = text(&done, &["MaterialId"]).to_owned();
+        let state = h.emu.snapshot();
+        let facts = &state.platform(DEMO_PLATFORM).expect("p").materials[&id].facts;
+        assert_eq!(facts.size, Some(bytes.len() as i64));
+        assert_eq!(
+            (facts.duration, facts.width),
+            (None, None),
+            "nothing to tell"
+        );
+    }
+}
