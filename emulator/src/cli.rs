@@ -27,10 +27,14 @@ pub const ABOUT: &str = "A local, stateful emulator of the Tencent Cloud CME cli
 
 /// The longer description of the emulator command (its `long_about`).
 pub const LONG_ABOUT: &str = "A local, stateful emulator of the Tencent Cloud CME client API.\n\n\
-One port serves the login exchange (GET /?signature=<Login signature>) and every client API \
-action (POST /PaaS/<ActionClass>/<ActionName>?auth=<ticket>), plus admin routes under \
-/_emulator/ (faults, stats, tickets/expire, tasks/complete, state, reset). Use its URL as both \
-the login and the API endpoint of your client.\n\n\
+One port serves the login exchange (GET /?signature=<Login signature>), every client API action \
+(POST /PaaS/<ActionClass>/<ActionName>?auth=<ticket>), the VOD client-upload host \
+(POST /v3/index.php?Action=ApplyUploadUGC|CommitUploadUGC), and admin routes under /_emulator/ \
+(faults, stats, tickets/expire, credentials/expire, tasks/complete, state, reset). Use its URL as \
+the login, API and VOD endpoint of your client.\n\n\
+A second port serves a COS-compatible object store, where uploads put their bytes: use its URL \
+as the COS custom domain (an object is at <COS URL><storagePath of ApplyUploadUGC>). An optional \
+third port plays the VOD backup host. The bytes live in a fresh directory, removed at exit.\n\n\
 Without flags it serves the built-in demo fixture on the platform `cme_demo`, with the demo API \
 key printed at start. State is in memory and lost at exit.";
 
@@ -78,6 +82,28 @@ pub struct Args {
     /// Connections served at once; more are answered HTTP 503 and closed [default: 1024]
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Address of the COS object store [default: the --listen address, port + 1]
+    #[arg(long, value_name = "ADDR")]
+    pub cos_listen: Option<SocketAddr>,
+    /// Address of the VOD backup host; set, the backup listener is on [default: off]
+    #[arg(long, value_name = "ADDR")]
+    pub vod_backup_listen: Option<SocketAddr>,
+    /// Directory under which uploaded bytes are kept, in a fresh directory removed at exit
+    /// [default: the system's temporary directory]
+    #[arg(long, value_name = "DIR")]
+    pub storage_dir: Option<PathBuf>,
+    /// Most bytes the COS store holds [default: 17179869184 (16 GiB)]
+    #[arg(long, value_name = "BYTES")]
+    pub storage_cap: Option<u64>,
+    /// Lifetime of the temporary COS credentials ApplyUploadUGC issues, seconds [default: 3600]
+    #[arg(long, value_name = "SECS")]
+    pub temp_credential_lifetime: Option<u64>,
+    /// Validity of the VodUploadSign CreateUploadMaterial makes, seconds [default: 86400]
+    #[arg(long, value_name = "SECS")]
+    pub vod_sign_lifetime: Option<u64>,
+    /// Make one-time VodUploadSigns (oneTimeValid=1: one ApplyUploadUGC each)
+    #[arg(long)]
+    pub vod_sign_one_time: bool,
     /// Config file (JSON, keys as the long flags: "listen", "secret-id", ...); flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -108,6 +134,25 @@ impl Args {
         config.header_read_timeout = self.header_read_timeout.or(config.header_read_timeout);
         config.body_read_timeout = self.body_read_timeout.or(config.body_read_timeout);
         config.max_connections = self.max_connections.or(config.max_connections);
+        config.cos_listen = self.cos_listen.or(config.cos_listen).or_else(|| {
+            // next to the main listener, so that both are stable across runs
+            config.listen.map(|mut addr| {
+                if addr.port() != 0 {
+                    addr.set_port(addr.port().wrapping_add(1));
+                }
+                addr
+            })
+        });
+        config.vod_backup_listen = self.vod_backup_listen.or(config.vod_backup_listen);
+        config.storage_dir = self.storage_dir.clone().or(config.storage_dir);
+        config.storage_cap = self.storage_cap.or(config.storage_cap);
+        config.temp_credential_lifetime = self
+            .temp_credential_lifetime
+            .or(config.temp_credential_lifetime);
+        config.vod_sign_lifetime = self.vod_sign_lifetime.or(config.vod_sign_lifetime);
+        if self.vod_sign_one_time {
+            config.vod_sign_one_time = Some(true);
+        }
         Ok(config)
     }
 }
@@ -116,8 +161,10 @@ impl Args {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Started {
-    /// Its base URL: the login and the API endpoint.
+    /// Its base URL: the login, the API and the VOD endpoint.
     pub base_url: String,
+    /// The URL of its COS object store: the COS endpoint (custom domain) of a client.
+    pub cos_url: String,
     /// The SecretId signatures must be made with.
     pub secret_id: String,
     /// The SecretKey signatures must be made with (the emulator's own, printed at start).
@@ -142,6 +189,7 @@ pub async fn run(
     let emulator = builder.start().await?;
     let started = Started {
         base_url: emulator.base_url(),
+        cos_url: emulator.cos_url(),
         secret_id: config.secret_id.as_deref().unwrap_or(DEMO_SECRET_ID).into(),
         secret_key: config
             .secret_key
@@ -153,6 +201,7 @@ pub async fn run(
     };
     let Started {
         base_url: base,
+        cos_url,
         secret_id,
         secret_key,
         platform,
@@ -163,6 +212,16 @@ pub async fn run(
     println!();
     println!("  login endpoint : {base}/?signature=<Login signature>");
     println!("  API endpoint   : {base}/PaaS/<ActionClass>/<ActionName>?auth=<ticket>");
+    println!(
+        "  VOD upload     : {}/v3/index.php?Action=ApplyUploadUGC|CommitUploadUGC",
+        emulator.vod_url()
+    );
+    match emulator.vod_backup_url() {
+        Some(backup) => println!("  VOD backup     : {backup}/v3/index.php"),
+        None => println!("  VOD backup     : off (--vod-backup-listen ADDR)"),
+    }
+    println!("  COS            : {cos_url} (custom domain; objects at <COS>{{storagePath}})");
+    println!("  storage        : {}", emulator.storage_dir().display());
     println!("  admin          : {base}/_emulator/ (faults, stats, state, reset, ...)");
     println!("  SecretId       : {secret_id}");
     println!("  SecretKey      : {secret_key}");

@@ -9,7 +9,6 @@ use cme_sdk::Verifier;
 use serde::Deserialize;
 
 use crate::fixture::{Fixture, FixtureError};
-use crate::server::{self, RunningEmulator};
 
 /// SecretId of the demo API key (the default).
 pub const DEMO_SECRET_ID: &str = "AKIDcmeEmulatorDemoSecretId00000000";
@@ -46,6 +45,17 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The largest cap on connections that can be set.
 pub const MAX_CONNECTIONS_LIMIT: usize = 1 << 20;
+/// Default cap on the bytes the COS store holds: 16 GiB.
+pub const DEFAULT_STORAGE_CAP: u64 = 16 * 1024 * 1024 * 1024;
+/// Default lifetime of the temporary COS credentials `ApplyUploadUGC` issues: 1 hour.
+pub const DEFAULT_TEMP_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
+/// Default validity of a `VodUploadSign` from `CreateUploadMaterial`: 1 day.
+pub const DEFAULT_VOD_SIGN_LIFETIME: Duration = Duration::from_secs(86_400);
+/// The longest validity of a `VodUploadSign`: 90 days.
+pub const MAX_VOD_SIGN_LIFETIME: Duration = Duration::from_secs(7_776_000);
+/// The `secretId` of the emulator's VOD API key, which makes every `VodUploadSign` (its secret
+/// key is random for each emulator).
+pub const VOD_SECRET_ID: &str = "AKIDcmeEmulatorVodUploadKey000000000";
 
 /// Which login reply shape to serve (the docs show two).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -123,7 +133,8 @@ impl Emulator {
     }
 }
 
-/// Settings of an emulator; [`start`](Self::start) runs it.
+/// Settings of an emulator; [`start`](Self::start) runs it (plain data: the server module wires
+/// it up).
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     pub(crate) listen: SocketAddr,
@@ -138,6 +149,13 @@ pub struct EmulatorBuilder {
     pub(crate) header_read_timeout: Duration,
     pub(crate) body_read_timeout: Duration,
     pub(crate) max_connections: usize,
+    pub(crate) cos_listen: SocketAddr,
+    pub(crate) vod_backup: Option<SocketAddr>,
+    pub(crate) storage_dir: Option<PathBuf>,
+    pub(crate) storage_cap: u64,
+    pub(crate) temp_credential_lifetime: Duration,
+    pub(crate) vod_sign_lifetime: Duration,
+    pub(crate) vod_sign_one_time: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -155,6 +173,13 @@ impl Default for EmulatorBuilder {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            cos_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            vod_backup: None,
+            storage_dir: None,
+            storage_cap: DEFAULT_STORAGE_CAP,
+            temp_credential_lifetime: DEFAULT_TEMP_CREDENTIAL_LIFETIME,
+            vod_sign_lifetime: DEFAULT_VOD_SIGN_LIFETIME,
+            vod_sign_one_time: false,
         }
     }
 }
@@ -251,6 +276,67 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The address the COS object store listens on (default `127.0.0.1:0`: an ephemeral port).
+    /// Its base URL ([`RunningEmulator::cos_url`](crate::RunningEmulator::cos_url)) is what a
+    /// COS client uses as a custom domain.
+    pub fn cos_listen(mut self, addr: SocketAddr) -> Self {
+        self.cos_listen = addr;
+        self
+    }
+
+    /// Whether a second listener plays the VOD backup host (`vod2.dnsv1.com`), serving the VOD
+    /// routes only (default off). On, it listens on `127.0.0.1:0`; see
+    /// [`vod_backup_listen`](Self::vod_backup_listen) to choose the address.
+    pub fn vod_backup(mut self, on: bool) -> Self {
+        self.vod_backup = on.then(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        self
+    }
+
+    /// Turns the VOD backup listener on, at `addr`.
+    pub fn vod_backup_listen(mut self, addr: SocketAddr) -> Self {
+        self.vod_backup = Some(addr);
+        self
+    }
+
+    /// The directory under which the COS store makes its own (fresh) directory for the uploaded
+    /// bytes, removed when the emulator stops (default: the system's temporary directory).
+    pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+
+    /// The most bytes the COS store holds (default [`DEFAULT_STORAGE_CAP`], 16 GiB); past it an
+    /// upload is refused (`EntityTooLarge`, and `ApplyUploadUGC` refuses a file that cannot fit).
+    /// At least 1.
+    pub fn storage_cap(mut self, bytes: u64) -> Self {
+        self.storage_cap = bytes;
+        self
+    }
+
+    /// The lifetime of the temporary COS credentials `ApplyUploadUGC` issues (default
+    /// [`DEFAULT_TEMP_CREDENTIAL_LIFETIME`], 1 hour; whole seconds). A short one tests a
+    /// client's refresh (an Apply again with the `vodSessionKey`); zero issues credentials that
+    /// are expired at once.
+    pub fn temp_credential_lifetime(mut self, lifetime: Duration) -> Self {
+        self.temp_credential_lifetime = lifetime;
+        self
+    }
+
+    /// The validity of the `VodUploadSign` that `CreateUploadMaterial` makes (default
+    /// [`DEFAULT_VOD_SIGN_LIFETIME`], 1 day; whole seconds, at most 90 days). Zero makes
+    /// signatures that are expired at once (`ApplyUploadUGC` answers code 10010).
+    pub fn vod_sign_lifetime(mut self, lifetime: Duration) -> Self {
+        self.vod_sign_lifetime = lifetime;
+        self
+    }
+
+    /// Whether `CreateUploadMaterial` makes one-time signatures (`oneTimeValid=1`): each is good
+    /// for one `ApplyUploadUGC` (default false).
+    pub fn vod_sign_one_time(mut self, one_time: bool) -> Self {
+        self.vod_sign_one_time = one_time;
+        self
+    }
+
     /// Applies a config file's settings (those it sets).
     pub fn config(mut self, config: &FileConfig) -> Result<Self, StartError> {
         if let Some(listen) = config.listen {
@@ -286,6 +372,27 @@ impl EmulatorBuilder {
         if let Some(connections) = config.max_connections {
             self.max_connections = connections;
         }
+        if let Some(addr) = config.cos_listen {
+            self.cos_listen = addr;
+        }
+        if let Some(addr) = config.vod_backup_listen {
+            self.vod_backup = Some(addr);
+        }
+        if let Some(dir) = &config.storage_dir {
+            self.storage_dir = Some(dir.clone());
+        }
+        if let Some(bytes) = config.storage_cap {
+            self.storage_cap = bytes;
+        }
+        if let Some(secs) = config.temp_credential_lifetime {
+            self.temp_credential_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(secs) = config.vod_sign_lifetime {
+            self.vod_sign_lifetime = Duration::from_secs(secs);
+        }
+        if let Some(one_time) = config.vod_sign_one_time {
+            self.vod_sign_one_time = one_time;
+        }
         Ok(self)
     }
 
@@ -311,6 +418,17 @@ impl EmulatorBuilder {
                 "the body read timeout must be more than zero".to_owned(),
             ));
         }
+        if self.storage_cap == 0 {
+            return Err(StartError::Config(
+                "the storage cap must be at least 1 byte".to_owned(),
+            ));
+        }
+        if self.vod_sign_lifetime > MAX_VOD_SIGN_LIFETIME {
+            return Err(StartError::Config(format!(
+                "the VOD upload signature lifetime is {} s, more than 90 days",
+                self.vod_sign_lifetime.as_secs()
+            )));
+        }
         if !(1..=MAX_CONNECTIONS_LIMIT).contains(&self.max_connections) {
             return Err(StartError::Config(format!(
                 "the cap on connections is {}, not between 1 and {MAX_CONNECTIONS_LIMIT}",
@@ -318,11 +436,6 @@ impl EmulatorBuilder {
             )));
         }
         Ok(())
-    }
-
-    /// Binds the address and serves in the background on the current tokio runtime.
-    pub async fn start(self) -> Result<RunningEmulator, StartError> {
-        server::start(self).await
     }
 }
 
@@ -347,7 +460,14 @@ fn seconds(what: &str, secs: f64) -> Result<Duration, StartError> {
 ///   "max-body-bytes": 1048576,
 ///   "header-read-timeout": 10,
 ///   "body-read-timeout": 30,
-///   "max-connections": 1024
+///   "max-connections": 1024,
+///   "cos-listen": "127.0.0.1:8687",
+///   "vod-backup-listen": "127.0.0.1:8688",
+///   "storage-dir": "/tmp",
+///   "storage-cap": 17179869184,
+///   "temp-credential-lifetime": 3600,
+///   "vod-sign-lifetime": 86400,
+///   "vod-sign-one-time": false
 /// }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -378,6 +498,20 @@ pub struct FileConfig {
     pub body_read_timeout: Option<f64>,
     /// Connections served at once.
     pub max_connections: Option<usize>,
+    /// Address of the COS object store.
+    pub cos_listen: Option<SocketAddr>,
+    /// Address of the VOD backup host (set: the listener is on).
+    pub vod_backup_listen: Option<SocketAddr>,
+    /// Directory under which the uploaded bytes are kept (in a fresh directory, removed at exit).
+    pub storage_dir: Option<PathBuf>,
+    /// Most bytes the COS store holds.
+    pub storage_cap: Option<u64>,
+    /// Lifetime of temporary COS credentials, seconds.
+    pub temp_credential_lifetime: Option<u64>,
+    /// Validity of a `VodUploadSign`, seconds.
+    pub vod_sign_lifetime: Option<u64>,
+    /// Whether `VodUploadSign`s are one-time signatures.
+    pub vod_sign_one_time: Option<bool>,
 }
 
 impl FileConfig {
@@ -457,7 +591,22 @@ mod tests {
             ..FileConfig::default()
         };
         assert!(Emulator::builder().config(&negative).is_err());
+        let uploads: FileConfig = serde_json::from_str(
+            r#"{"cos-listen":"127.0.0.1:9001","vod-backup-listen":"127.0.0.1:9002","storage-dir":"/x","storage-cap":5,"temp-credential-lifetime":7,"vod-sign-lifetime":9,"vod-sign-one-time":true}"#,
+        )
+        .expect("config");
+        let builder = Emulator::builder().config(&uploads).expect("applies");
+        assert_eq!(builder.cos_listen.port(), 9001);
+        assert_eq!(builder.vod_backup.map(|a| a.port()), Some(9002));
+        assert_eq!(builder.storage_dir.as_deref(), Some(Path::new("/x")));
+        assert_eq!(builder.storage_cap, 5);
+        assert_eq!(builder.temp_credential_lifetime, Duration::from_secs(7));
+        assert_eq!(builder.vod_sign_lifetime, Duration::from_secs(9));
+        assert!(builder.vod_sign_one_time);
+        assert!(Emulator::builder().vod_backup(true).vod_backup.is_some());
         for bad in [
+            Emulator::builder().storage_cap(0),
+            Emulator::builder().vod_sign_lifetime(MAX_VOD_SIGN_LIFETIME + Duration::from_secs(1)),
             Emulator::builder().header_read_timeout(Duration::ZERO),
             Emulator::builder().body_read_timeout(Duration::ZERO),
             Emulator::builder().max_connections(0),

@@ -12,9 +12,12 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
+
+use crate::header_case::{CosHeaderCase, HeadFlag};
 
 /// How connections are limited.
 #[derive(Debug, Clone)]
@@ -25,18 +28,29 @@ pub(crate) struct Limits {
     pub(crate) max_connections: usize,
     /// The whole HTTP reply (head and body) to a connection past the cap.
     pub(crate) over_capacity: Vec<u8>,
+    /// Whether response header names are written as COS writes them (`ETag`, ...).
+    pub(crate) cos_header_case: bool,
 }
 
 /// A request's handle on the connection it came on (a request extension).
 #[derive(Debug, Clone)]
-pub(crate) struct Connection(Arc<Notify>);
+pub(crate) struct Connection {
+    dropping: Arc<Notify>,
+    head: HeadFlag,
+}
 
 impl Connection {
+    /// Tells the connection whether the response being made answers a HEAD request (for the
+    /// COS listener's header case; see [`crate::header_case`]).
+    pub(crate) fn answering_head(&self, head: bool) {
+        self.head.set(head);
+    }
+
     /// Makes the connection's task drop the connection, which closes its socket without a reply.
     /// The handler that asks for it should not return (it is dropped with the connection), so
     /// that no reply is written before the connection goes.
     pub(crate) fn drop_it(&self) {
-        self.0.notify_one();
+        self.dropping.notify_one();
     }
 }
 
@@ -65,13 +79,21 @@ pub(crate) async fn serve(
         };
         match Arc::clone(&slots).try_acquire_owned() {
             Ok(slot) => {
-                tokio::spawn(serve_connection(
-                    stream,
-                    router.clone(),
-                    limits.header_read_timeout,
-                    closed.clone(),
-                    slot,
-                ));
+                // Replies are written whole; waiting to coalesce them only adds latency.
+                let _ = stream.set_nodelay(true);
+                let head = HeadFlag::default();
+                let (router, timeout, closed) =
+                    (router.clone(), limits.header_read_timeout, closed.clone());
+                if limits.cos_header_case {
+                    let stream = CosHeaderCase::new(stream, head.clone());
+                    tokio::spawn(serve_connection(
+                        stream, head, router, timeout, closed, slot,
+                    ));
+                } else {
+                    tokio::spawn(serve_connection(
+                        stream, head, router, timeout, closed, slot,
+                    ));
+                }
             }
             Err(_) => turn_away(stream, &limits.over_capacity),
         }
@@ -99,17 +121,21 @@ async fn pause_after(error: &io::Error) {
 
 /// Serves one connection until it closes, it is dropped through its [`Connection`] handle, or
 /// the server shuts down (then after the request in progress, if any).
-async fn serve_connection(
-    stream: TcpStream,
+async fn serve_connection<S>(
+    stream: S,
+    head: HeadFlag,
     router: Router,
     header_read_timeout: Duration,
     mut closing: watch::Receiver<()>,
     _slot: OwnedSemaphorePermit,
-) {
-    // Replies are written whole; waiting to coalesce them only adds latency.
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let drop_signal = Arc::new(Notify::new());
-    let handle = Connection(Arc::clone(&drop_signal));
+    let handle = Connection {
+        dropping: Arc::clone(&drop_signal),
+        head,
+    };
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(handle.clone());
         router.clone().call(request)

@@ -1,8 +1,8 @@
 //! Fault injection: make chosen requests slow, fail with an HTTP status, lose their connection,
 //! or get a garbage body.
 //!
-//! A fault applies to the requests it targets (every request, the login exchange, or one
-//! action), for its next `times` matches, or to a `ratio` of them, or both. Faults are drawn in
+//! A fault applies to the requests it targets (every request, the login exchange, one action, one
+//! VOD action, or one COS operation), for its next `times` matches, or to a `ratio` of them, or both. Faults are drawn in
 //! the order they were added; the first one that fires decides the request's fate, and a
 //! request draws at most one fault. The admin routes (`/_emulator/...`) are never faulted.
 //!
@@ -24,7 +24,10 @@
 //! ```
 //!
 //! `Kind` is `Delay` (with `DelayMs`), `Status` (with `Status`, 400-599), `Drop` or `Garbage`.
-//! `Action` is `Class/Name`, or `Login` for the login exchange; left out, every request.
+//! `Action` is `Class/Name`, `Login` for the login exchange, `VOD/ApplyUploadUGC` or
+//! `VOD/CommitUploadUGC` for a VOD action (on the main and the backup listener alike), or
+//! `COS/<operation>` for a COS operation ([`CosOperation::name`]: `COS/UploadPart`, ...); left
+//! out, every request.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -45,11 +48,111 @@ pub enum FaultKind {
     Garbage,
 }
 
+/// A VOD client-upload action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VodAction {
+    /// `ApplyUploadUGC`.
+    Apply,
+    /// `CommitUploadUGC`.
+    Commit,
+}
+
+impl VodAction {
+    /// Every action.
+    pub const ALL: [VodAction; 2] = [VodAction::Apply, VodAction::Commit];
+
+    /// The action's name: `ApplyUploadUGC` or `CommitUploadUGC`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VodAction::Apply => "ApplyUploadUGC",
+            VodAction::Commit => "CommitUploadUGC",
+        }
+    }
+
+    /// Its route in [`Stats`](crate::Stats): `VOD/ApplyUploadUGC` or `VOD/CommitUploadUGC`.
+    pub fn route(self) -> &'static str {
+        match self {
+            VodAction::Apply => "VOD/ApplyUploadUGC",
+            VodAction::Commit => "VOD/CommitUploadUGC",
+        }
+    }
+
+    /// The action named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// An operation of the COS object store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CosOperation {
+    /// `PUT /<key>`: a simple upload.
+    PutObject,
+    /// `POST /<key>?uploads`.
+    InitiateMultipartUpload,
+    /// `PUT /<key>?partNumber=N&uploadId=ID`.
+    UploadPart,
+    /// `POST /<key>?uploadId=ID`.
+    CompleteMultipartUpload,
+    /// `DELETE /<key>?uploadId=ID`.
+    AbortMultipartUpload,
+    /// `GET /<key>?uploadId=ID`.
+    ListParts,
+    /// `GET /?uploads`.
+    ListMultipartUploads,
+    /// `GET /<key>`.
+    GetObject,
+    /// `HEAD /<key>`.
+    HeadObject,
+}
+
+impl CosOperation {
+    /// Every operation.
+    pub const ALL: [CosOperation; 9] = [
+        CosOperation::PutObject,
+        CosOperation::InitiateMultipartUpload,
+        CosOperation::UploadPart,
+        CosOperation::CompleteMultipartUpload,
+        CosOperation::AbortMultipartUpload,
+        CosOperation::ListParts,
+        CosOperation::ListMultipartUploads,
+        CosOperation::GetObject,
+        CosOperation::HeadObject,
+    ];
+
+    /// The operation's name in the COS API, e.g. `UploadPart`.
+    pub fn name(self) -> &'static str {
+        self.route().trim_start_matches("COS/")
+    }
+
+    /// Its route in [`Stats`](crate::Stats), e.g. `COS/UploadPart`.
+    pub fn route(self) -> &'static str {
+        match self {
+            CosOperation::PutObject => "COS/PutObject",
+            CosOperation::InitiateMultipartUpload => "COS/InitiateMultipartUpload",
+            CosOperation::UploadPart => "COS/UploadPart",
+            CosOperation::CompleteMultipartUpload => "COS/CompleteMultipartUpload",
+            CosOperation::AbortMultipartUpload => "COS/AbortMultipartUpload",
+            CosOperation::ListParts => "COS/ListParts",
+            CosOperation::ListMultipartUploads => "COS/ListMultipartUploads",
+            CosOperation::GetObject => "COS/GetObject",
+            CosOperation::HeadObject => "COS/HeadObject",
+        }
+    }
+
+    /// The operation named `name` (`UploadPart`, ...).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
 /// Which requests a fault applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultTarget {
-    /// Every login and API request.
+    /// Every request but the admin routes: login, actions, VOD and COS.
     Any,
     /// The login exchange (`GET /?signature=`).
     Login,
@@ -60,6 +163,10 @@ pub enum FaultTarget {
         /// ActionName, e.g. `DeleteMaterial`.
         name: String,
     },
+    /// One VOD action, on the main and the backup listener.
+    Vod(VodAction),
+    /// One COS operation.
+    Cos(CosOperation),
 }
 
 /// Where a request goes, to match it against fault targets.
@@ -67,6 +174,9 @@ pub enum FaultTarget {
 pub(crate) enum Route<'a> {
     Login,
     Action(&'a str, &'a str),
+    /// A VOD action, by the name the request gave.
+    Vod(&'a str),
+    Cos(CosOperation),
 }
 
 impl FaultTarget {
@@ -74,6 +184,8 @@ impl FaultTarget {
         match (self, route) {
             (FaultTarget::Any, _) | (FaultTarget::Login, Route::Login) => true,
             (FaultTarget::Action { class, name }, Route::Action(c, n)) => class == c && name == n,
+            (FaultTarget::Vod(action), Route::Vod(name)) => action.name() == name,
+            (FaultTarget::Cos(op), Route::Cos(o)) => *op == o,
             _ => false,
         }
     }
@@ -139,6 +251,18 @@ impl FaultSpec {
             class: class.to_owned(),
             name: name.to_owned(),
         };
+        self
+    }
+
+    /// Applies only to one VOD action (on the main and the backup listener).
+    pub fn vod(mut self, action: VodAction) -> Self {
+        self.target = FaultTarget::Vod(action);
+        self
+    }
+
+    /// Applies only to one COS operation.
+    pub fn cos(mut self, operation: CosOperation) -> Self {
+        self.target = FaultTarget::Cos(operation);
         self
     }
 
@@ -220,13 +344,35 @@ impl FaultJson {
         match self.action.as_deref() {
             None | Some("") => {}
             Some("Login") => spec = spec.login(),
+            Some(action) if action.starts_with("VOD/") => {
+                let name = &action["VOD/".len()..];
+                let vod = VodAction::from_name(name).ok_or_else(|| {
+                    format!("Action {action:?}: the VOD actions are VOD/ApplyUploadUGC and VOD/CommitUploadUGC")
+                })?;
+                spec = spec.vod(vod);
+            }
+            Some(action) if action.starts_with("COS/") => {
+                let name = &action["COS/".len()..];
+                let op = CosOperation::from_name(name).ok_or_else(|| {
+                    let names: Vec<&str> = CosOperation::ALL.iter().map(|o| o.route()).collect();
+                    format!(
+                        "Action {action:?}: the COS operations are {}",
+                        names.join(", ")
+                    )
+                })?;
+                spec = spec.cos(op);
+            }
             Some(action) => match action.split_once('/') {
                 Some((class, name))
                     if !class.is_empty() && !name.is_empty() && !name.contains('/') =>
                 {
                     spec = spec.action(class, name);
                 }
-                _ => return Err(format!("Action {action:?} is not Login or Class/Name")),
+                _ => {
+                    return Err(format!(
+                    "Action {action:?} is not Login, Class/Name, VOD/<action> or COS/<operation>"
+                ))
+                }
             },
         }
         if let Some(ratio) = self.ratio {
@@ -260,6 +406,8 @@ impl FaultJson {
                 FaultTarget::Any => None,
                 FaultTarget::Login => Some("Login".to_owned()),
                 FaultTarget::Action { class, name } => Some(format!("{class}/{name}")),
+                FaultTarget::Vod(action) => Some(action.route().to_owned()),
+                FaultTarget::Cos(op) => Some(op.route().to_owned()),
             },
             times: spec.times,
             ratio: spec.ratio,
@@ -384,6 +532,26 @@ mod tests {
     const DELETE: Route<'static> = Route::Action("Material", "DeleteMaterial");
 
     #[test]
+    fn vod_and_cos_targets_match_only_their_route() {
+        let faults = Faults::default();
+        faults.inject(FaultSpec::status(503).vod(VodAction::Apply).times(1));
+        faults.inject(
+            FaultSpec::status(500)
+                .cos(CosOperation::UploadPart)
+                .times(1),
+        );
+        assert!(faults.draw(Route::Vod("CommitUploadUGC")).is_none());
+        assert!(faults.draw(Route::Cos(CosOperation::PutObject)).is_none());
+        assert!(faults.draw(DELETE).is_none());
+        assert!(faults.draw(Route::Vod("ApplyUploadUGC")).is_some());
+        assert!(faults.draw(Route::Cos(CosOperation::UploadPart)).is_some());
+        assert!(faults.is_empty());
+        faults.inject(FaultSpec::garbage().times(2));
+        assert!(faults.draw(Route::Cos(CosOperation::GetObject)).is_some());
+        assert!(faults.draw(Route::Vod("ApplyUploadUGC")).is_some());
+    }
+
+    #[test]
     fn times_limit_then_vanish() {
         let faults = Faults::default();
         faults.inject(
@@ -448,6 +616,20 @@ mod tests {
             parse(r#"{"Kind":"Garbage","Action":"Login"}"#).unwrap(),
             FaultSpec::garbage().login()
         );
+        assert_eq!(
+            parse(r#"{"Kind":"Drop","Action":"VOD/CommitUploadUGC"}"#).unwrap(),
+            FaultSpec::drop_connection().vod(VodAction::Commit)
+        );
+        assert_eq!(
+            parse(r#"{"Kind":"Status","Status":503,"Action":"COS/UploadPart","After":true}"#)
+                .unwrap(),
+            FaultSpec::status(503)
+                .cos(CosOperation::UploadPart)
+                .after_action()
+        );
+        for op in CosOperation::ALL {
+            assert_eq!(CosOperation::from_name(op.name()), Some(op));
+        }
         for bad in [
             r#"{"Kind":"Delay"}"#,
             r#"{"Kind":"Status","Status":200}"#,
@@ -455,6 +637,8 @@ mod tests {
             r#"{"Kind":"Drop","Action":"Material"}"#,
             r#"{"Kind":"Drop","Ratio":2}"#,
             r#"{"Kind":"Drop","Extra":1}"#,
+            r#"{"Kind":"Drop","Action":"VOD/PrepareUploadUGC"}"#,
+            r#"{"Kind":"Drop","Action":"COS/Nope"}"#,
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }

@@ -57,6 +57,35 @@ pub fn upload_context() -> String {
     format!("uc_{}", hex(40))
 }
 
+/// The random part of a COS multipart upload ID: 32 hex digits.
+pub fn upload_id() -> String {
+    hex(32)
+}
+
+/// A VOD file ID: 19 decimal digits starting with 5285890 (the service's shape).
+pub fn vod_file_id() -> String {
+    format!(
+        "5285890{:012}",
+        rand::rng().random_range(0..1_000_000_000_000u64)
+    )
+}
+
+/// A name for an uploaded file: 12 letters and digits.
+pub fn storage_name() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 12)
+}
+
+/// A VOD upload session ID.
+pub fn vod_session_id() -> String {
+    format!("vs_{}", hex(32))
+}
+
+/// A short hex prefix of a storage folder.
+pub fn folder_prefix() -> String {
+    hex(8)
+}
+
 /// A frame tag item ID.
 pub fn item_id() -> String {
     hex(24)

@@ -12,7 +12,7 @@ use cme_emulator::cli::{self, LONG_ABOUT};
     version,
     about = cli::ABOUT,
     long_about = LONG_ABOUT,
-    after_help = "Examples:\n  cme-emulator --listen 127.0.0.1:8686\n  cme-emulator --platform my_platform --secret-id AKID... --secret-key ... --fixture data.json\n\nIn-process (tests): cme_emulator::Emulator::builder().start().await gives a running emulator on\nan ephemeral port with base_url(), fault injection, stats and state snapshots; see the crate docs\n(cargo doc -p cme-emulator --open)."
+    after_help = "Examples:\n  cme-emulator --listen 127.0.0.1:8686   # COS on 127.0.0.1:8687\n  cme-emulator --cos-listen 127.0.0.1:9000 --vod-backup-listen 127.0.0.1:9001 --temp-credential-lifetime 60\n  cme-emulator --platform my_platform --secret-id AKID... --secret-key ... --fixture data.json\n\nIn-process (tests): cme_emulator::Emulator::builder().start().await gives a running emulator on\nan ephemeral port with base_url(), fault injection, stats and state snapshots; see the crate docs\n(cargo doc -p cme-emulator --open)."
 )]
 struct Command {
     #[command(flatten)]

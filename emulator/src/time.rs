@@ -76,6 +76,25 @@ pub fn format_iso8601(secs: i64) -> String {
     String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
+/// Formats Unix seconds as an HTTP date (`Tue, 15 Nov 1994 08:12:31 GMT`).
+pub fn format_http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(m - 1).unwrap_or(0).min(11)];
+    format!(
+        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// Parses `YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]` (a space may replace the `T`; no zone means
 /// UTC) into Unix seconds. `None` when the text is not such a time.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
@@ -158,6 +177,15 @@ fn days_in(year: i64, month: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_http_dates() {
+        assert_eq!(
+            format_http_date(784_887_151),
+            "Tue, 15 Nov 1994 08:12:31 GMT"
+        );
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
 
     #[test]
     fn formats_and_parses_round_trip() {

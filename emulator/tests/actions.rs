@@ -552,7 +552,13 @@ async fn upload_creates_a_medium_once_per_context() {
     assert!(started["VodUploadSign"]
         .as_str()
         .is_some_and(|s| !s.is_empty()));
-    let finish = json!({"UploadContext": context, "VodFileId": "5285890812345678901"});
+    // the file goes to VOD (Apply, COS, Commit) with the signature; its headers give the facts
+    let mp4 = cme_emulator::sample_mp4(62.5, 1920, 1080, 4096);
+    let committed = h
+        .vod_upload(started["VodUploadSign"].as_str().expect("sign"), &mp4)
+        .await;
+    let finish = json!({"UploadContext": context, "VodFileId": committed["fileId"],
+        "VodVerifyKey": committed["video"]["verify_content"], "UploadFullKey": common::sha1_hex(&mp4)});
     let done = h
         .ok(&t, "Material/FinishUploadMaterial", finish.clone())
         .await;
@@ -578,7 +584,14 @@ async fn upload_creates_a_medium_once_per_context() {
         described["MaterialInfoSet"][0]["BasicInfo"]["Name"],
         "上传测试"
     );
-    assert!(described["MaterialInfoSet"][0]["MediaInfo"]["Duration"].as_f64() > Some(0.0));
+    let media = &described["MaterialInfoSet"][0]["MediaInfo"];
+    assert_eq!(media["Duration"], 62.5, "{media}");
+    assert_eq!(
+        (media["Width"].as_i64(), media["Height"].as_i64()),
+        (Some(1920), Some(1080)),
+        "{media}"
+    );
+    assert_eq!(media["Size"].as_i64(), Some(mp4.len() as i64), "{media}");
 
     let msg = h
         .fails(

@@ -424,7 +424,10 @@ async fn parallel_creates_all_land() {
             let started = h
                 .ok(t, "Material/CreateUploadMaterial", json!({"ClassId": video, "MaterialType": "IMAGE", "Name": format!("u{i}"), "Owner": person(DEMO_USER_ID), "VerifySign": sign.expose_secret()}))
                 .await;
-            h.ok(t, "Material/FinishUploadMaterial", json!({"UploadContext": started["UploadContext"], "VodFileId": format!("vod{i}")}))
+            let committed = h
+                .vod_upload(started["VodUploadSign"].as_str().expect("sign"), format!("image {i}").as_bytes())
+                .await;
+            h.ok(t, "Material/FinishUploadMaterial", json!({"UploadContext": started["UploadContext"], "VodFileId": committed["fileId"]}))
                 .await["MaterialId"]
                 .as_str()
                 .expect("id")

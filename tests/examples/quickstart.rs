@@ -169,16 +169,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
         upload.upload_context,
         upload.vod_upload_sign.len()
     ));
-    println!("     (the app now uploads the file to VOD with that signature)");
+    println!("     (the app now uploads the file to VOD with that signature: ApplyUploadUGC, COS, CommitUploadUGC)");
+    let vod = emulator
+        .upload_to_vod(
+            &upload.vod_upload_sign,
+            "海浪 原片.mp4",
+            cme_emulator::sample_mp4(8.0, 1920, 1080, 64 * 1024),
+        )
+        .await?;
     call(
         &mut step,
         "Material/FinishUploadMaterial",
-        "VodFileId 5285890812345678901",
+        &format!("VodFileId {}", vod.file_id),
     );
     let material_id = client
         .material()
         .finish_upload_material(upload.upload_context)
-        .vod_file_id("5285890812345678901")
+        .vod_file_id(vod.file_id)
+        .vod_verify_key(vod.verify_content)
         .send()
         .await?
         .material_id

@@ -325,6 +325,7 @@ async fn a_team_member_works_in_the_team_tree() {
     // the owner sees it, uploads into it, and cannot delete it while it holds media
     assert_eq!(class_id(&env.client, team(TEAM), "/团队/素材").await, made);
     let id = upload(
+        &env.emu,
         &env.client,
         &env.backend,
         made,

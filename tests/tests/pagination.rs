@@ -160,6 +160,7 @@ async fn media_uploaded_through_the_sdk_are_paged_too() {
             MaterialType::Video
         };
         let id = upload(
+            &env.emu,
             &env.client,
             &env.backend,
             class,

@@ -1,7 +1,7 @@
 //! Media processing, frame tags and AI recognition results.
 //!
 //! `ProcessMaterial` starts a task that runs for the configured task duration. When it succeeds,
-//! the medium's AI results (deterministic samples, see [`crate::sample`]) can be described, and a
+//! the medium's AI results (deterministic samples, see [`crate::state::sample`]) can be described, and a
 //! full analysis (definition 20) adds AI frame tags. Before, they answer `ResourceNotFound`.
 //!
 //! Frame tags carry a version, bumped by every change. Adding with `Version: manual` adds a
@@ -22,7 +22,7 @@ use cme_sdk::types::{
 
 use super::{bad_value, documented_bad_value, material, not_found, Emulation};
 use crate::dispatch::{Context, Failure};
-use crate::sample::{self, FULL_ANALYSIS, SUBTITLES_ONLY};
+use crate::state::sample::{self, FULL_ANALYSIS, SUBTITLES_ONLY};
 use crate::state::{FrameTag, FrameTags, Material, Platform, Task, TaskProgress};
 use crate::{ids, time};
 

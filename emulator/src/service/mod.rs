@@ -17,6 +17,8 @@ mod task;
 mod team;
 mod upload;
 
+pub(crate) use upload::UploadSigning;
+
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
@@ -37,16 +39,24 @@ pub struct Emulation {
     store: Arc<Store>,
     verifier: Verifier,
     task_duration: Duration,
+    upload_signing: UploadSigning,
 }
 
 impl Emulation {
-    /// A service over `store`, checking `VerifySign` signatures with `verifier` and running
-    /// processing tasks for `task_duration`.
-    pub fn new(store: Arc<Store>, verifier: Verifier, task_duration: Duration) -> Self {
+    /// A service over `store`, checking `VerifySign` signatures with `verifier`, running
+    /// processing tasks for `task_duration`, and making VOD upload signatures as
+    /// `upload_signing` says.
+    pub(crate) fn new(
+        store: Arc<Store>,
+        verifier: Verifier,
+        task_duration: Duration,
+        upload_signing: UploadSigning,
+    ) -> Self {
         Self {
             store,
             verifier,
             task_duration,
+            upload_signing,
         }
     }
 
@@ -72,7 +82,7 @@ impl Emulation {
         let now = u64::try_from(ctx.unix_secs()).unwrap_or(0);
         let sign = sign.replace(' ', "+");
         let claims = self.verifier.verify(&sign, action, now).map_err(|e| {
-            let (code, detail) = crate::login::verify_refusal(&e);
+            let (code, detail) = crate::signature::verify_refusal(&e);
             Failure::new(code).detail(format!("VerifySign: {detail}"))
         })?;
         if claims.platform != ctx.platform || claims.user_id != ctx.user_id {

@@ -1,6 +1,8 @@
 //! Test harness: an emulator started in-process and a raw HTTP client.
 #![allow(dead_code)]
 
+pub mod cos;
+
 use cme_emulator::{Emulator, EmulatorBuilder, RunningEmulator, DEMO_PLATFORM};
 use serde_json::{json, Value};
 
@@ -113,6 +115,112 @@ impl Harness {
             .and_then(|c| c["ClassId"].as_i64())
             .unwrap_or_else(|| panic!("no class {path} in {data}"))
     }
+}
+
+impl Harness {
+    /// Posts a VOD action to `base` (the main or the backup listener); the HTTP status and
+    /// the reply.
+    pub async fn vod_at(&self, base: &str, action: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{base}/v3/index.php?Action={action}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("VOD request");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.expect("body");
+        let value =
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {bytes:?}"));
+        (status, value)
+    }
+
+    /// Posts a VOD action to the main listener; the reply (HTTP 200).
+    pub async fn vod(&self, action: &str, body: Value) -> Value {
+        let (status, value) = self.vod_at(&self.emu.vod_url(), action, &body).await;
+        assert_eq!(status, 200, "{action}: {value}");
+        value
+    }
+
+    /// A VOD action that must succeed; its `data`.
+    pub async fn vod_ok(&self, action: &str, body: Value) -> Value {
+        let reply = self.vod(action, body).await;
+        assert_eq!(reply["code"], 0, "{action}: {reply}");
+        assert_eq!(reply["message"], "成功");
+        reply["data"].clone()
+    }
+
+    /// A VOD action that must fail with `code`; its message.
+    pub async fn vod_fails(&self, action: &str, body: Value, code: i64) -> String {
+        let reply = self.vod(action, body).await;
+        assert_eq!(reply["code"], code, "{action}: {reply}");
+        assert!(reply.get("data").is_none(), "{reply}");
+        reply["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// `CreateUploadMaterial` of a video into alice's root class (9), with `extra` fields;
+    /// its `Data`.
+    pub async fn create_upload(&self, ticket: &str, extra: Value) -> Value {
+        let mut body = json!({
+            "ClassId": 9,
+            "MaterialType": "VIDEO",
+            "Name": "上传",
+            "Owner": person("user_alice"),
+            "VerifySign": self.emu.upload_signature("user_alice").expose_secret(),
+        });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.ok(ticket, "Material/CreateUploadMaterial", body).await
+    }
+
+    /// `ApplyUploadUGC` for a new `size`-byte `.mp4`; its `data`.
+    pub async fn apply(&self, sign: &str, size: usize) -> Value {
+        self.vod_ok(
+            "ApplyUploadUGC",
+            json!({"signature": sign, "videoName": "clip", "videoType": "mp4", "videoSize": size}),
+        )
+        .await
+    }
+
+    /// A COS client with an Apply's credentials.
+    pub fn cos(&self, applied: &Value) -> cos::Cos {
+        cos::Cos::new(
+            &self.http,
+            &self.emu.cos_url(),
+            cos::Credentials::from_apply(applied),
+        )
+    }
+
+    /// The whole VOD side of an upload of `bytes` (Apply, a simple PUT, Commit); the Commit
+    /// reply's `data`.
+    pub async fn vod_upload(&self, sign: &str, bytes: &[u8]) -> Value {
+        let applied = self.apply(sign, bytes.len()).await;
+        let path = applied["video"]["storagePath"]
+            .as_str()
+            .expect("path")
+            .to_owned();
+        let put = self
+            .cos(&applied)
+            .send("PUT", &path, &[], bytes.to_vec())
+            .await;
+        assert_eq!(put.status, 200, "PUT: {}", put.text());
+        self.vod_ok(
+            "CommitUploadUGC",
+            json!({"signature": sign, "vodSessionKey": applied["vodSessionKey"]}),
+        )
+        .await
+    }
+}
+
+/// Lower-case hex SHA-1.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn person(id: &str) -> Value {

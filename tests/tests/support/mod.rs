@@ -265,8 +265,10 @@ pub async fn class_id(client: &Client, owner: Entity, path: &str) -> i64 {
 }
 
 /// Uploads a medium into `class_id` of `owner` the way an app does: CreateUploadMaterial with an
-/// `Upload` signature from the backend, (the file goes to VOD), FinishUploadMaterial.
+/// `Upload` signature from the backend, the file to VOD (played in-process by the emulator),
+/// FinishUploadMaterial.
 pub async fn upload(
+    emu: &RunningEmulator,
     client: &Client,
     backend: &Backend,
     class_id: i64,
@@ -283,10 +285,19 @@ pub async fn upload(
         .expect("CreateUploadMaterial");
     assert!(!started.upload_context.is_empty());
     assert!(!started.vod_upload_sign.is_empty());
+    let vod = emu
+        .upload_to_vod(
+            &started.vod_upload_sign,
+            &format!("{name}.mp4"),
+            name.as_bytes().to_vec(),
+        )
+        .await
+        .expect("the file goes to VOD");
     let FinishUploadMaterialData { material_id, .. } = client
         .material()
         .finish_upload_material(started.upload_context)
-        .vod_file_id("5285890812345678901")
+        .vod_file_id(vod.file_id)
+        .vod_verify_key(vod.verify_content)
         .send()
         .await
         .expect("FinishUploadMaterial");

@@ -1,9 +1,8 @@
 //! Deterministic sample data: AI recognition results derived from a medium (its ID and
-//! duration), and the file facts of an uploaded medium. The same input always gives the same
+//! duration), and the resolution class of a picture size. The same input always gives the same
 //! output, so tests can assert on it.
 
-use crate::ids;
-use crate::state::{FrameTag, MediaFacts};
+use super::FrameTag;
 
 /// `ProcessMaterial` definition of a full AI analysis (frame tags, faces, subtitles, text,
 /// objects).
@@ -270,51 +269,6 @@ pub fn window<T>(items: &[T], start_of: impl Fn(&T) -> f64, from: f64, to: f64) 
         return (page, rest.unwrap_or(-1.0));
     }
     (page, next)
-}
-
-/// The file facts of a medium made by an upload, derived from its VOD file ID.
-pub fn uploaded_facts(vod_file_id: &str, material_type: &str) -> MediaFacts {
-    let seed = hash(vod_file_id);
-    let pick_of = |n: u64, m: u64| pick(seed, n) % m;
-    let sizes = [(1280, 720), (1920, 1080), (3840, 2160), (1080, 1920)];
-    let (width, height) = sizes[pick_of(1, 4) as usize];
-    let duration = 5.0 + pick_of(2, 1200) as f64 / 10.0;
-    match material_type {
-        "AUDIO" => MediaFacts {
-            duration: Some(duration),
-            size: Some((duration * 16_000.0) as i64),
-            bitrate: Some(128_000),
-            codec: Some("aac".to_owned()),
-            container: Some("mov,mp4,m4a,3gp,3g2,mj2".to_owned()),
-            sampling_rate: Some(44_100),
-            ..MediaFacts::default()
-        },
-        "IMAGE" | "STICKER" => MediaFacts {
-            width: Some(width),
-            height: Some(height),
-            size: Some(width * height / 4),
-            codec: Some("jpeg".to_owned()),
-            resolution: resolution_of(Some(width), Some(height)).map(str::to_owned),
-            ..MediaFacts::default()
-        },
-        _ => MediaFacts {
-            width: Some(width),
-            height: Some(height),
-            duration: Some(duration),
-            size: Some((duration * 1_000_000.0) as i64),
-            bitrate: Some(8_000_000),
-            fps: Some(30),
-            codec: Some("h264".to_owned()),
-            container: Some("mov,mp4,m4a,3gp,3g2,mj2".to_owned()),
-            sampling_rate: None,
-            resolution: resolution_of(Some(width), Some(height)).map(str::to_owned),
-        },
-    }
-}
-
-/// A fake VOD upload signature for an upload context.
-pub fn vod_upload_sign(context: &str) -> String {
-    format!("vodsign_{:016x}{}", hash(context), ids::item_id())
 }
 
 #[cfg(test)]
