@@ -155,7 +155,10 @@ fn the_mini_spec_covers_every_feature() {
             codes,
             "Some(class) if !matches!(class, Self::Unknown(_)) => class.category()",
         ),
-        (widget, "Not in the docs: seen in real clients (a third-party client)."),
+        (
+            widget,
+            "Not in the docs: seen in real clients (a third-party client).",
+        ),
         (codes, "crate::action::Retryability::Always"),
         (codes, "crate::action::Retryability::IfIdempotent"),
         (codes, "matches!(self, Self::AuthFailureTicketInvalid)"),

@@ -310,7 +310,10 @@ impl UploadEndpoints {
         };
         let backup = match (&self.vod_backup, &self.vod) {
             (Some(url), _) => Some(transport::endpoint("VOD backup", &url.0)?),
-            (None, None) => Some(transport::endpoint("VOD backup", DEFAULT_VOD_BACKUP_ENDPOINT)?),
+            (None, None) => Some(transport::endpoint(
+                "VOD backup",
+                DEFAULT_VOD_BACKUP_ENDPOINT,
+            )?),
             (None, Some(_)) => None,
         };
         let cos = match &self.cos {

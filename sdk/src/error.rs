@@ -738,7 +738,9 @@ impl fmt::Display for Error {
         #[cfg(not(feature = "upload"))]
         let upload_step: Option<std::convert::Infallible> = None;
         match (&self.0.operation, upload_step) {
-            (Operation::Action(meta), Some(step)) => write!(f, "upload failed at {step} ({meta}): ")?,
+            (Operation::Action(meta), Some(step)) => {
+                write!(f, "upload failed at {step} ({meta}): ")?
+            }
             (_, Some(step)) => write!(f, "upload failed at {step}: ")?,
             (Operation::Action(meta), None) => write!(f, "{meta} failed: ")?,
             (Operation::Login, None) => f.write_str("login failed: ")?,

@@ -50,7 +50,8 @@ impl FileKey {
                 checkpoint: self.size,
                 now: now.size,
             })
-        } else if (self.modified_secs, self.modified_nanos) != (now.modified_secs, now.modified_nanos)
+        } else if (self.modified_secs, self.modified_nanos)
+            != (now.modified_secs, now.modified_nanos)
         {
             Some(CheckpointProblem::Modified)
         } else if self.summary_key != now.summary_key {
@@ -228,12 +229,15 @@ impl Checkpoint {
         }
     }
 
-    /// Writes `state` atomically: to a temporary file beside the checkpoint, flushed to disk,
-    /// then renamed over it.
-    pub(crate) async fn save(&self, state: &State) -> Result<(), Error> {
+    /// Writes `state` atomically: to a temporary file beside the checkpoint, then renamed over
+    /// it, so that a crash leaves the old state or the new one. `durable` also flushes it to
+    /// disk first (a power loss keeps it too): for the steps that create something remote,
+    /// not for every part (a part a lost checkpoint forgot is only sent again).
+    pub(crate) async fn save(&self, state: &State, durable: bool) -> Result<(), Error> {
         let json = serde_json::to_vec(state).map_err(|err| self.io_error(&err.into()))?;
         let path = self.path.clone();
-        let written = tokio::task::spawn_blocking(move || write_atomically(&path, &json)).await;
+        let written =
+            tokio::task::spawn_blocking(move || write_atomically(&path, &json, durable)).await;
         match written {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(self.io_error(&err)),
@@ -252,8 +256,9 @@ impl Checkpoint {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, so that a reader
-/// (or a crash) sees the old file or the new one, never a part.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// (or a crash) sees the old file or the new one, never a part; `durable` flushes the file to
+/// disk before the rename.
+fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -263,7 +268,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })?;
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
-    temp_name.push(format!(".{}.{:08x}.tmp", std::process::id(), rand::random::<u32>()));
+    temp_name.push(format!(
+        ".{}.{:08x}.tmp",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     let temp = dir.join(temp_name);
     let written = (|| {
         let mut options = std::fs::OpenOptions::new();
@@ -272,7 +281,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         std::fs::rename(&temp, path)
     })();
     if written.is_err() {
@@ -301,7 +312,10 @@ mod tests {
         assert_eq!(old.mismatch(&key()), None);
         let mut now = key();
         now.path = PathBuf::from("/data/other.mp4");
-        assert!(matches!(old.mismatch(&now), Some(CheckpointProblem::OtherFile { .. })));
+        assert!(matches!(
+            old.mismatch(&now),
+            Some(CheckpointProblem::OtherFile { .. })
+        ));
         let mut now = key();
         now.size = 101;
         assert_eq!(
@@ -327,24 +341,33 @@ mod tests {
         assert_eq!(checkpoint.load().await.unwrap(), None);
         let mut state = State::new(Some(key()), "ctx".into(), "sign".into(), 1 << 20);
         state.parts.insert(2, "\"etag\"".into());
-        checkpoint.save(&state).await.unwrap();
+        checkpoint.save(&state, true).await.unwrap();
         state.parts.insert(3, "\"etag3\"".into());
-        checkpoint.save(&state).await.unwrap();
+        checkpoint.save(&state, false).await.unwrap();
         assert_eq!(checkpoint.load().await.unwrap(), Some(state.clone()));
         // Only the checkpoint is left: no temporary file.
-        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["up.json"]);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&checkpoint.path).unwrap().permissions().mode();
+            let mode = std::fs::metadata(&checkpoint.path)
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         // What it cannot read, it refuses, without quoting its credentials.
         std::fs::write(&checkpoint.path, b"{\"format\": 1, \"secret\": ").unwrap();
         let err = checkpoint.load().await.unwrap_err();
         assert_eq!(err.upload_step(), Some(UploadStep::Checkpoint));
-        assert!(err.to_string().contains("is not a readable checkpoint"), "{err}");
+        assert!(
+            err.to_string().contains("is not a readable checkpoint"),
+            "{err}"
+        );
         let mut bad = serde_json::to_value(&state).unwrap();
         bad["vodUploadSign"] = "SIGN_SECRET".into();
         bad["partSize"] = "SIGN_SECRET".into();

@@ -46,7 +46,8 @@ const TRANSIENT_CODES: [&str; 4] = [
 pub(crate) fn says_expired(err: &Error) -> bool {
     match err.upload_error() {
         Some(UploadError::Cos { code, message, .. }) => {
-            EXPIRY_CODES.contains(&code.as_str()) || message.to_ascii_lowercase().contains("expired")
+            EXPIRY_CODES.contains(&code.as_str())
+                || message.to_ascii_lowercase().contains("expired")
         }
         _ => false,
     }
@@ -61,7 +62,8 @@ pub(crate) fn object_url(
     region: Option<&str>,
     storage_path: &str,
 ) -> Result<Url, Error> {
-    let protocol = |why: String| Error::upload(UploadStep::Apply, UploadError::Protocol(why), false);
+    let protocol =
+        |why: String| Error::upload(UploadStep::Apply, UploadError::Protocol(why), false);
     let base = match endpoint {
         Some(endpoint) => endpoint.clone(),
         None => {
@@ -81,9 +83,7 @@ pub(crate) fn object_url(
     }
     let mut url = base;
     if let Ok(mut segments) = url.path_segments_mut() {
-        segments
-            .clear()
-            .extend(storage_path[1..].split('/'));
+        segments.clear().extend(storage_path[1..].split('/'));
     }
     Ok(url)
 }
@@ -205,7 +205,13 @@ impl Object {
     pub(crate) async fn abort(&self, upload_id: &str) -> Result<(), Error> {
         let params = [("uploadId", upload_id)];
         match self
-            .send(UploadStep::Abort, Method::DELETE, &params, None, Bytes::new())
+            .send(
+                UploadStep::Abort,
+                Method::DELETE,
+                &params,
+                None,
+                Bytes::new(),
+            )
             .await
         {
             Err(err) if is_no_such_upload(&err) => Ok(()),
@@ -228,7 +234,10 @@ impl Object {
                 ("max-parts", "1000"),
                 ("part-number-marker", marker.as_str()),
             ];
-            let reply = match self.send(step, Method::GET, &params, None, Bytes::new()).await {
+            let reply = match self
+                .send(step, Method::GET, &params, None, Bytes::new())
+                .await
+            {
                 Ok(reply) => reply,
                 Err(err) if is_no_such_upload(&err) => return Ok(None),
                 Err(err) => return Err(err),
@@ -241,7 +250,12 @@ impl Object {
                     (Some(number), Some(etag)) => {
                         parts.insert(number, etag.into_owned());
                     }
-                    _ => return Err(protocol(step, "a part of COS's ListParts reply has no number or ETag")),
+                    _ => {
+                        return Err(protocol(
+                            step,
+                            "a part of COS's ListParts reply has no number or ETag",
+                        ))
+                    }
                 }
             }
             let truncated = xml::text(&body, "IsTruncated").is_some_and(|t| t == "true");
@@ -249,7 +263,10 @@ impl Object {
             match next {
                 Some(next) if truncated && next != marker => marker = next,
                 _ if truncated => {
-                    return Err(protocol(step, "COS's ListParts reply is truncated without a next marker"))
+                    return Err(protocol(
+                        step,
+                        "COS's ListParts reply is truncated without a next marker",
+                    ))
                 }
                 _ => return Ok(Some(parts)),
             }
@@ -274,8 +291,14 @@ impl Object {
             if retrier.sending() > 1 {
                 self.stats.retried();
             }
-            let attempt =
-                self.attempt(step, &credentials, &method, params, content_type, body.clone());
+            let attempt = self.attempt(
+                step,
+                &credentials,
+                &method,
+                params,
+                content_type,
+                body.clone(),
+            );
             let err = match budget.attempt(operation, attempt).await {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
@@ -335,12 +358,19 @@ impl Object {
         let mut headers = HeaderMap::new();
         for (name, value) in &signed {
             let value = HeaderValue::from_str(value).map_err(|_| {
-                protocol(step, "the temporary credentials hold characters a header cannot")
+                protocol(
+                    step,
+                    "the temporary credentials hold characters a header cannot",
+                )
             })?;
             headers.insert(*name, value);
         }
-        let authorization = HeaderValue::from_str(&authorization)
-            .map_err(|_| protocol(step, "the temporary key id holds characters a header cannot"))?;
+        let authorization = HeaderValue::from_str(&authorization).map_err(|_| {
+            protocol(
+                step,
+                "the temporary key id holds characters a header cannot",
+            )
+        })?;
         headers.insert("authorization", authorization);
         headers.insert(USER_AGENT, inner.user_agent.clone());
         let mut request = inner.http.request(method.clone(), url).headers(headers);
@@ -382,7 +412,10 @@ impl Object {
             }
             Some(body) => body,
             None if (200..300).contains(&status) => {
-                return Err(protocol(step, "COS's reply is larger than the client's maximum reply size"));
+                return Err(protocol(
+                    step,
+                    "COS's reply is larger than the client's maximum reply size",
+                ));
             }
             None => Bytes::new(),
         };
@@ -394,8 +427,7 @@ impl Object {
 /// success status).
 fn is_error_document(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
-    xml::elements(&text, "Error").next().is_some()
-        || text.trim_start().starts_with("<Error")
+    xml::elements(&text, "Error").next().is_some() || text.trim_start().starts_with("<Error")
 }
 
 /// The error COS answered: its XML `<Error>`, scrubbed.
@@ -450,8 +482,14 @@ mod tests {
     #[test]
     fn object_urls_put_the_storage_path_under_the_endpoint() {
         let path = "/faeed456vodcq1400170034/7f51/x2eW FX.mp4";
-        let url = object_url(None, "faeed456vodcq1400170034", "10022853", Some("ap-chongqing"), path)
-            .unwrap();
+        let url = object_url(
+            None,
+            "faeed456vodcq1400170034",
+            "10022853",
+            Some("ap-chongqing"),
+            path,
+        )
+        .unwrap();
         assert_eq!(
             url.as_str(),
             "https://faeed456vodcq1400170034-10022853.cos.ap-chongqing.myqcloud.com/faeed456vodcq1400170034/7f51/x2eW%20FX.mp4"
@@ -460,7 +498,10 @@ mod tests {
         let url = object_url(Some(&endpoint), "b", "1", None, "/b/k.mp4").unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:9000/b/k.mp4");
         for bad in ["", "/", "k.mp4"] {
-            assert!(object_url(Some(&endpoint), "b", "1", None, bad).is_err(), "{bad:?}");
+            assert!(
+                object_url(Some(&endpoint), "b", "1", None, bad).is_err(),
+                "{bad:?}"
+            );
         }
         let err = object_url(None, "b", "1", None, "/b/k").unwrap_err();
         assert!(err.to_string().contains("storage region"), "{err}");
@@ -479,14 +520,33 @@ mod tests {
              match; q-signature=<redacted> [HTTP 403] (request NjQ1)"
         );
         assert!(!err.is_retryable() && !says_expired(&err));
-        let expired = br"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
-        let err = cos_error(UploadStep::Part(1), 403, expired, Some("hdr".into()), &secrets);
+        let expired =
+            br"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+        let err = cos_error(
+            UploadStep::Part(1),
+            403,
+            expired,
+            Some("hdr".into()),
+            &secrets,
+        );
         assert!(err.is_retryable() && says_expired(&err));
         assert!(err.to_string().ends_with("(request hdr)"), "{err}");
-        let err = cos_error(UploadStep::Complete, 503, b"<html>busy</html>", None, &secrets);
+        let err = cos_error(
+            UploadStep::Complete,
+            503,
+            b"<html>busy</html>",
+            None,
+            &secrets,
+        );
         assert!(err.is_retryable());
-        assert!(err.to_string().contains("COS error: <html>busy</html> [HTTP 503]"), "{err}");
-        assert!(is_error_document(b"<?xml version='1.0'?>\n<Error><Code>InternalError</Code></Error>"));
+        assert!(
+            err.to_string()
+                .contains("COS error: <html>busy</html> [HTTP 503]"),
+            "{err}"
+        );
+        assert!(is_error_document(
+            b"<?xml version='1.0'?>\n<Error><Code>InternalError</Code></Error>"
+        ));
         assert!(!is_error_document(b"<CompleteMultipartUploadResult/>"));
     }
 }

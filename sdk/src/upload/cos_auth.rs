@@ -167,7 +167,10 @@ mod tests {
                     "PUT",
                     KEY,
                     &[("partNumber", "7"), ("uploadId", UPLOAD_ID)],
-                    &[("Content-Length", "1048576"), ("x-cos-security-token", TOKEN)],
+                    &[
+                        ("Content-Length", "1048576"),
+                        ("x-cos-security-token", TOKEN),
+                    ],
                 ),
                 "q-header-list=content-length;x-cos-security-token\
                  &q-url-param-list=partnumber;uploadid\

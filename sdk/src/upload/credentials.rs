@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::time::Instant;
 
 use super::error::{UploadError, UploadStep};
-use super::vod::{ApplyRequest, Applied, Vod};
+use super::vod::{Applied, ApplyRequest, Vod};
 use super::{unix_now, Stats};
 use crate::error::Error;
 
@@ -148,7 +148,11 @@ impl Keys {
             let why = "VOD answered a renewal of the session's credentials with another \
                        storage path"
                 .to_owned();
-            return Err(Error::upload(UploadStep::Apply, UploadError::Protocol(why), false));
+            return Err(Error::upload(
+                UploadStep::Apply,
+                UploadError::Protocol(why),
+                false,
+            ));
         }
         let fresh = Arc::new(Credentials::new(&applied, stale + 1));
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = fresh.clone();

@@ -191,7 +191,9 @@ pub enum CheckpointProblem {
 impl fmt::Display for CheckpointProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CheckpointProblem::Unreadable(why) => write!(f, "it is not a readable checkpoint: {why}"),
+            CheckpointProblem::Unreadable(why) => {
+                write!(f, "it is not a readable checkpoint: {why}")
+            }
             CheckpointProblem::OtherFile { checkpoint } => {
                 write!(f, "it is for another file, {}", checkpoint.display())
             }

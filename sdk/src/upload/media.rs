@@ -52,7 +52,8 @@ pub(crate) fn vod_name(file_name: &str) -> String {
         .unwrap_or(file_name);
     let mut name = String::with_capacity(stem.len().min(200));
     for c in stem.chars() {
-        let c = if matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control()
+        let c = if matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+            || c.is_control()
         {
             '_'
         } else {
@@ -96,7 +97,10 @@ mod tests {
         assert_eq!(vod_name(".mp4"), ".mp4");
         let long = format!("{}.mp4", "视".repeat(100));
         let name = vod_name(&long);
-        assert!(name.len() <= 200 && name.chars().all(|c| c == '视'), "{name}");
+        assert!(
+            name.len() <= 200 && name.chars().all(|c| c == '视'),
+            "{name}"
+        );
         assert_eq!(vod_name("   .mp4"), "upload");
     }
 }

@@ -98,8 +98,8 @@ pub use request::{
     default_upload_retry, AbortHandle, FromPath, FromReader, Upload, UploadTask, Uploaded,
     DEFAULT_CONCURRENCY, DEFAULT_PART_TIMEOUT,
 };
-pub use vod::{DEFAULT_VOD_BACKUP_ENDPOINT, DEFAULT_VOD_ENDPOINT};
 pub(crate) use vod::VodHosts;
+pub use vod::{DEFAULT_VOD_BACKUP_ENDPOINT, DEFAULT_VOD_ENDPOINT};
 
 use crate::error::Error;
 use crate::generated::material::MaterialClient;

@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn default_parts_are_8_mib_until_10000_parts_need_more() {
         let plan = Plan::new(1, None).unwrap();
-        assert_eq!((plan.part_size, plan.parts, plan.range(1)), (8 * MIB, 1, (0, 1)));
+        assert_eq!(
+            (plan.part_size, plan.parts, plan.range(1)),
+            (8 * MIB, 1, (0, 1))
+        );
         let plan = Plan::new(20 * MIB + 1, None).unwrap();
         assert_eq!((plan.parts, plan.range(3)), (3, (16 * MIB, 4 * MIB + 1)));
         // 80,000 MiB and one byte need parts of 9 MiB (8 MiB would make 10,001).

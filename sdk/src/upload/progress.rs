@@ -173,7 +173,8 @@ mod tests {
     async fn parts_are_told_at_most_once_per_interval_and_phases_always() {
         let told = Arc::new(Mutex::new(Vec::new()));
         let seen = told.clone();
-        let callback: ProgressFn = Arc::new(move |p: &Progress| seen.lock().unwrap().push(p.clone()));
+        let callback: ProgressFn =
+            Arc::new(move |p: &Progress| seen.lock().unwrap().push(p.clone()));
         let (sender, receiver) = watch::channel(Progress::default());
         let mut reporter = Reporter::new(sender, Some(callback), Duration::from_millis(100));
         reporter.sizes(30, 3);

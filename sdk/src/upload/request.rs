@@ -141,7 +141,10 @@ impl fmt::Debug for Options {
             .field("part_size", &self.part_size)
             .field("concurrency", &self.concurrency)
             .field("checkpoint", &self.checkpoint)
-            .field("verify_sign", &self.verify_sign.as_ref().map(|_| "<redacted>"))
+            .field(
+                "verify_sign",
+                &self.verify_sign.as_ref().map(|_| "<redacted>"),
+            )
             .field("retry", &self.retry)
             .field("part_timeout", &self.part_timeout)
             .field("progress_interval", &self.progress_interval)

@@ -100,8 +100,8 @@ async fn prepare(
         _ => None,
     };
     let part_size = loaded.as_ref().map(|s| s.part_size).or(options.part_size);
-    let plan = Plan::new(opened.size, part_size)
-        .map_err(|e| Error::upload(UploadStep::Read, e, false))?;
+    let plan =
+        Plan::new(opened.size, part_size).map_err(|e| Error::upload(UploadStep::Read, e, false))?;
     reporter.sizes(opened.size, plan.parts);
     let resumed = loaded.is_some();
     let (state, quick) = match loaded {
@@ -118,13 +118,15 @@ async fn prepare(
             (state, quick)
         }
     };
-    let mut transfer = Transfer::new(client, options, reporter, checkpoint, state, plan, &file_name);
+    let mut transfer = Transfer::new(
+        client, options, reporter, checkpoint, state, plan, &file_name,
+    );
     transfer.gauge = gauge;
     transfer.resumed = resumed;
     transfer.quick = quick;
     transfer.started = started;
     if !quick {
-        transfer.save().await?;
+        transfer.save(true).await?;
     }
     Ok((transfer, opened.reader))
 }
@@ -267,10 +269,11 @@ impl Transfer {
         }
     }
 
-    /// Writes the state to the checkpoint, if the upload keeps one.
-    async fn save(&self) -> Result<(), Error> {
+    /// Writes the state to the checkpoint, if the upload keeps one (`durable`: flushed to
+    /// disk, for the steps that create something remote).
+    async fn save(&self, durable: bool) -> Result<(), Error> {
         match &self.checkpoint {
-            Some(checkpoint) => checkpoint.save(&self.state).await,
+            Some(checkpoint) => checkpoint.save(&self.state, durable).await,
             None => Ok(()),
         }
     }
@@ -327,7 +330,7 @@ impl Transfer {
         }
         self.state.full_key = Some(full_key);
         self.state.completed = true;
-        self.save().await
+        self.save(true).await
     }
 
     /// The COS object of the session: `ApplyUploadUGC`, resuming the checkpoint's session if
@@ -339,7 +342,10 @@ impl Transfer {
         let previous = self.state.session.clone();
         let applied = self
             .vod
-            .apply(&self.apply, previous.as_ref().map(|s| s.session_key.as_str()))
+            .apply(
+                &self.apply,
+                previous.as_ref().map(|s| s.session_key.as_str()),
+            )
             .await?;
         if previous.is_some_and(|p| p.storage_path != applied.storage_path) {
             // VOD opened a new session: what COS holds of the old one is not this object's.
@@ -351,7 +357,7 @@ impl Transfer {
             session_key: applied.session_key.clone(),
             storage_path: applied.storage_path.clone(),
         });
-        self.save().await?;
+        self.save(true).await?;
         let url = cos::object_url(
             self.client.inner.upload.cos.as_ref(),
             &applied.bucket,
@@ -396,7 +402,7 @@ impl Transfer {
                 self.state.parts.clear();
                 let id = object.initiate().await?;
                 self.state.upload_id = Some(id.clone());
-                self.save().await?;
+                self.save(true).await?;
                 id
             }
         };
@@ -454,12 +460,20 @@ impl Transfer {
             Ok(result) => result?,
             Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
             // Only a runtime shutting down cancels a part.
-            Err(_) => return Err(Error::upload(UploadStep::Abort, UploadError::Aborted, false)),
+            Err(_) => {
+                return Err(Error::upload(
+                    UploadStep::Abort,
+                    UploadError::Aborted,
+                    false,
+                ))
+            }
         };
         self.state.parts.insert(n, etag);
         self.parts_sent += 1;
+        // Saved first: a part the progress tells of is one the checkpoint holds.
+        self.save(false).await?;
         self.reporter.part_sent(len);
-        self.save().await
+        Ok(())
     }
 
     /// Step 6: `CommitUploadUGC`.
@@ -477,7 +491,7 @@ impl Transfer {
             file_id: committed.file_id,
             verify_content: committed.verify_content,
         });
-        self.save().await
+        self.save(true).await
     }
 
     /// Step 7: `FinishUploadMaterial`; the checkpoint goes.

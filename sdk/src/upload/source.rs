@@ -195,7 +195,10 @@ fn modified(metadata: &std::fs::Metadata) -> (i64, u32) {
         return (0, 0);
     };
     match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => (i64::try_from(after.as_secs()).unwrap_or(i64::MAX), after.subsec_nanos()),
+        Ok(after) => (
+            i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            after.subsec_nanos(),
+        ),
         Err(before) => {
             let before = before.duration();
             let secs = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);

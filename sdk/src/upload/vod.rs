@@ -240,7 +240,12 @@ impl Vod {
         let signature = signature.expose_secret();
         let body = json!({"signature": signature, "vodSessionKey": session_key});
         let data: CommitData = self
-            .call("CommitUploadUGC", UploadStep::Commit, &body, &[signature, session_key])
+            .call(
+                "CommitUploadUGC",
+                UploadStep::Commit,
+                &body,
+                &[signature, session_key],
+            )
             .await?;
         Ok(Committed {
             file_id: data.file_id,
@@ -360,9 +365,15 @@ fn read_reply<T: DeserializeOwned>(
             .and_credentials_in(&reply.body)
             .scrub(&message, redact::TEXT_CHARS)
             .into_string();
-        return Err(Error::upload(step, UploadError::Vod { code, message }, false));
+        return Err(Error::upload(
+            step,
+            UploadError::Vod { code, message },
+            false,
+        ));
     }
-    let json = head.data.map(|raw| reply.body.slice_ref(raw.get().as_bytes()));
+    let json = head
+        .data
+        .map(|raw| reply.body.slice_ref(raw.get().as_bytes()));
     Payload::new(json, "data", status, secrets.clone()).decode(operation)
 }
 
@@ -380,7 +391,11 @@ mod tests {
     }
 
     fn apply(body: &str) -> Result<ApplyData, Error> {
-        read_reply(UploadStep::Apply, &reply(200, body), &Secrets::new(&["SIGNATURE"]))
+        read_reply(
+            UploadStep::Apply,
+            &reply(200, body),
+            &Secrets::new(&["SIGNATURE"]),
+        )
     }
 
     fn refused(body: &str) -> Error {
@@ -404,7 +419,10 @@ mod tests {
         assert_eq!(data.storage_app_id, "10022853");
         assert_eq!(data.storage_region_v5.as_deref(), Some("ap-chongqing"));
         assert_eq!(data.temp_certificate.expired_time, 1_547_719_375);
-        assert_eq!(data.video.storage_path, "/faeed456vodcq1400170034/7f51d96b5285890784418605123/x2eWFXPftMEA.mp4");
+        assert_eq!(
+            data.video.storage_path,
+            "/faeed456vodcq1400170034/7f51d96b5285890784418605123/x2eWFXPftMEA.mp4"
+        );
     }
 
     #[test]
@@ -425,7 +443,9 @@ mod tests {
         assert!(!err.is_retryable());
         let err = refused(r#"{"code":"0","data":{"video":{}}}"#);
         assert!(err.to_string().contains("at data.video"), "{err}");
-        let err = refused(r#"{"code":0,"data":{"video":{"storagePath":"/p"},"storageBucket":"b","storageAppId":1,"vodSessionKey":"SECRET_KEY_VALUE","tempCertificate":{"secretId":"i","secretKey":7,"token":"t","expiredTime":1},"timestamp":1}}"#);
+        let err = refused(
+            r#"{"code":0,"data":{"video":{"storagePath":"/p"},"storageBucket":"b","storageAppId":1,"vodSessionKey":"SECRET_KEY_VALUE","tempCertificate":{"secretId":"i","secretKey":7,"token":"t","expiredTime":1},"timestamp":1}}"#,
+        );
         assert!(!err.to_string().contains("SECRET_KEY_VALUE"), "{err}");
         let err = refused("<html>502 Bad Gateway</html>");
         assert!(matches!(err.kind(), ErrorKind::Decode(_)), "{err:?}");
@@ -438,7 +458,13 @@ mod tests {
         else {
             panic!("accepted");
         };
-        assert!(err.is_retryable() && err.http_status() == Some(500), "{err:?}");
-        assert_eq!(err.to_string(), "upload failed at commit: HTTP 500 Internal Server Error: oops");
+        assert!(
+            err.is_retryable() && err.http_status() == Some(500),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "upload failed at commit: HTTP 500 Internal Server Error: oops"
+        );
     }
 }

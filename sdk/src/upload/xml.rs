@@ -163,7 +163,14 @@ mod tests {
         assert_eq!(text("<A/><A>x</A>", "A").as_deref(), Some(""));
         assert_eq!(elements("<A>1</A><A k='v'>2</A><AB>3</AB>", "A").count(), 2);
         // Broken documents end the search; nothing panics.
-        for broken in ["<A>no end", "<A", "<", "<A x='>'", "&", "<A>&#xFFFFFFFF;</A>"] {
+        for broken in [
+            "<A>no end",
+            "<A",
+            "<",
+            "<A x='>'",
+            "&",
+            "<A>&#xFFFFFFFF;</A>",
+        ] {
             let _ = elements(broken, "A").map(unescape).count();
         }
     }
