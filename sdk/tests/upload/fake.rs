@@ -173,6 +173,18 @@ impl World {
         self.uploads.len()
     }
 
+    /// Makes COS lose part `n` of every open multipart upload.
+    pub fn lose_part(&mut self, n: u32) {
+        self.uploads.values_mut().for_each(|upload| {
+            upload.parts.remove(&n);
+        });
+    }
+
+    /// Makes COS lose every open multipart upload (as when they expire).
+    pub fn lose_uploads(&mut self) {
+        self.uploads.clear();
+    }
+
     /// Objects COS holds.
     pub fn objects(&self) -> usize {
         self.objects.len()

@@ -216,10 +216,10 @@ async fn the_backup_vod_host_serves_when_the_main_one_is_down() {
 
 #[tokio::test]
 async fn signatures_are_dated_by_the_servers_clock() {
-    // The services' clock is an hour ahead: a signature dated by this machine's clock would be
-    // refused as skewed.
+    // The services' clock is two hours behind this machine's: a signature dated by this
+    // machine's clock (valid for an hour from a minute before) would be refused as skewed.
     let env = Env::with(Faults {
-        clock_offset: 3600,
+        clock_offset: -7200,
         ..Faults::default()
     })
     .await;

@@ -73,6 +73,42 @@ async fn after_a_failed_part_the_same_call_sends_only_the_missing_parts() {
 }
 
 #[tokio::test]
+async fn cos_is_the_truth_about_the_parts_a_checkpoint_records() {
+    let env = Env::with(Faults {
+        part_failures: HashMap::from([(4, VecDeque::from([403, 403]))]),
+        ..Faults::default()
+    })
+    .await;
+    let path = env.file("truth.mp4", 5 * MIB as usize, 24);
+    let checkpoint = env.dir.path().join("truth.checkpoint");
+    let upload = || {
+        env.client()
+            .material()
+            .upload(&path)
+            .part_size(MIB)
+            .concurrency(1)
+            .retry(quick_retry())
+            .checkpoint(&checkpoint)
+    };
+    upload().send().await.unwrap_err();
+    // The checkpoint records parts 1 to 3; COS lost part 2: it is sent again.
+    env.world().lose_part(2);
+    let before = env.world().cos_log.len();
+    upload().send().await.unwrap_err();
+    let again: Vec<_> = env.world().cos_log[before..]
+        .iter()
+        .map(|c| c.op.clone())
+        .collect();
+    assert_eq!(again, [Op::List, Op::Part(2), Op::Part(4)]);
+    // COS lost the whole upload: a new one, every part.
+    env.world().lose_uploads();
+    let uploaded = upload().send().await.unwrap();
+    assert!(uploaded.resumed);
+    assert_eq!((uploaded.parts_skipped, uploaded.parts_sent), (0, 5));
+    assert_eq!(env.world().count(&Op::Initiate), 2);
+}
+
+#[tokio::test]
 async fn a_dropped_upload_resumes_from_its_checkpoint() {
     let env = Env::with(Faults {
         part_delay: Duration::from_millis(30),
