@@ -25,7 +25,7 @@
 //!   the session key) at 90 % of their lifetime and when COS says they expired; COS signatures
 //!   are dated by VOD's clock, so a skewed local clock does not matter. VOD requests go to the
 //!   backup host after a network failure of the main one.
-//! - **Errors** are [`Error`](crate::Error)s that name the step that failed
+//! - **Errors** are [`Error`]s that name the step that failed
 //!   ([`Error::upload_step`](crate::Error::upload_step): apply, part N, complete, commit,
 //!   finish, …), with VOD's and COS's codes and messages as
 //!   [`ErrorKind::Upload`](crate::ErrorKind::Upload); credentials and signatures never appear
