@@ -74,6 +74,7 @@ mod checkpoint;
 mod cos;
 mod cos_auth;
 mod credentials;
+mod digest;
 mod error;
 mod media;
 mod plan;

@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use super::checkpoint::{Checkpoint, Committed, Session, State};
 use super::cos::{self, Object};
 use super::credentials::Keys;
+use super::digest::InOrder;
 use super::error::{CheckpointProblem, UploadError, UploadStep};
 use super::plan::Plan;
 use super::progress::{Phase, Progress, Reporter, DEFAULT_PROGRESS_INTERVAL};
@@ -280,8 +281,10 @@ impl Transfer {
 
     async fn run(&mut self, mut reader: PartReader) -> Result<Uploaded, Error> {
         if self.quick {
-            reader.skip(self.plan.size).await?;
-            let full_key = reader.finish().await?;
+            let digest = InOrder::new();
+            hash_only(&mut reader, &digest, self.plan.size).await?;
+            reader.finish().await?;
+            let full_key = digest.finish().await;
             self.reporter.phase(Phase::Finishing);
             return self.finish(full_key).await;
         }
@@ -306,13 +309,16 @@ impl Transfer {
         }
     }
 
-    /// Steps 3 to 5: the bytes go to COS.
+    /// Steps 3 to 5: the bytes go to COS, and through the hash.
     async fn send_object(&mut self, mut reader: PartReader) -> Result<(), Error> {
         let object = self.session().await?;
+        let digest = InOrder::new();
         let upload_id = if self.plan.parts == 1 {
             self.reporter.phase(Phase::Sending);
             let body = reader.read(self.plan.size).await?;
+            let hashed = digest.push(body.clone());
             let etag = object.put(body).await?;
+            let _ = hashed.await;
             self.state.parts.insert(1, etag);
             self.parts_sent += 1;
             self.reporter.part_sent(self.plan.size);
@@ -320,10 +326,12 @@ impl Transfer {
         } else {
             let upload_id = self.multipart(&object).await?;
             self.reporter.phase(Phase::Sending);
-            self.send_parts(&mut reader, &object, &upload_id).await?;
+            self.send_parts(&mut reader, &digest, &object, &upload_id)
+                .await?;
             Some(upload_id)
         };
-        let full_key = reader.finish().await?;
+        reader.finish().await?;
+        let full_key = digest.finish().await;
         self.reporter.phase(Phase::Finishing);
         if let Some(upload_id) = upload_id {
             object.complete(&upload_id, &self.state.parts).await?;
@@ -394,7 +402,8 @@ impl Transfer {
             Some((id, on_cos)) => {
                 let parts = self.plan.parts;
                 self.state.parts.retain(|n, etag| {
-                    *n <= parts && on_cos.get(n).is_some_and(|listed| same_etag(listed, etag))
+                    (1..=parts).contains(n)
+                        && on_cos.get(n).is_some_and(|listed| same_etag(listed, etag))
                 });
                 id
             }
@@ -412,10 +421,12 @@ impl Transfer {
         Ok(upload_id)
     }
 
-    /// Every part COS does not have, read in order and sent `concurrency` at a time.
+    /// Every part COS does not have, read in order and sent `concurrency` at a time; every
+    /// part hashed.
     async fn send_parts(
         &mut self,
         reader: &mut PartReader,
+        digest: &InOrder,
         object: &Arc<Object>,
         upload_id: &str,
     ) -> Result<(), Error> {
@@ -425,7 +436,7 @@ impl Transfer {
         for n in 1..=self.plan.parts {
             let (_, len) = self.plan.range(n);
             if self.state.parts.contains_key(&n) {
-                reader.skip(len).await?;
+                hash_only(reader, digest, len).await?;
                 continue;
             }
             while let Some(done) = flying.try_join_next() {
@@ -436,13 +447,15 @@ impl Transfer {
                     self.part_done(done).await?;
                 }
             }
-            // At most `concurrency` parts are in memory: one per part in flight.
+            // At most `concurrency` parts are in memory: one per part in flight, which holds
+            // its slot until it is both sent and hashed.
             let body = reader.read(len).await?;
+            let hashed = digest.push(body.clone());
             let object = object.clone();
             let upload_id = upload_id.clone();
             flying.spawn(async move {
-                let etag = object.upload_part(&upload_id, n, body).await?;
-                Ok::<_, Error>((n, len, etag))
+                let (etag, _) = tokio::join!(object.upload_part(&upload_id, n, body), hashed);
+                Ok::<_, Error>((n, len, etag?))
             });
         }
         while let Some(done) = flying.join_next().await {
@@ -574,6 +587,17 @@ impl Transfer {
         let object = self.session().await?;
         object.abort(&upload_id).await
     }
+}
+
+/// Reads and hashes the next `len` bytes without sending them (a part COS has), a run of at
+/// most 1 MiB at a time.
+async fn hash_only(reader: &mut PartReader, digest: &InOrder, mut len: u64) -> Result<(), Error> {
+    while len > 0 {
+        let run = reader.read(PartReader::run_len(len)).await?;
+        len -= run.len() as u64;
+        let _ = digest.push(run).await;
+    }
+    Ok(())
 }
 
 /// Whether two ETags are the same (COS quotes them; case and quotes aside).

@@ -1,11 +1,10 @@
 //! Reading the input: a file streamed from disk or an `AsyncRead`, one part after the other
-//! and never twice, hashing every byte in order as it is read (the whole-input SHA-1 that
-//! `FinishUploadMaterial` wants), into buffers counted while they live.
+//! and never twice, into buffers counted while they live.
 //!
-//! The parts are read in order by the task that runs the upload and sent in parallel by
-//! others: reading is sequential (what disks and the OS read-ahead like best), sending is not,
-//! and the hash needs no second pass. Memory is bounded by the buffers in flight: at most the
-//! upload's concurrency, each of one part.
+//! The parts are read in order by the task that runs the upload, and sent (and hashed, see
+//! [`digest`](super::digest)) by others: reading is sequential (what disks and the OS
+//! read-ahead like best). Memory is bounded by the buffers in flight: at most the upload's
+//! concurrency, each of one part.
 
 use std::fs::File;
 use std::io::{Read as _, Seek as _};
@@ -146,7 +145,6 @@ pub(crate) async fn open_file(path: PathBuf, gauge: Arc<Gauge>) -> Result<Opened
             size,
             modified: (file_key.modified_secs, file_key.modified_nanos),
         },
-        hasher: Sha1::new(),
         gauge,
     };
     Ok(Opened {
@@ -254,7 +252,6 @@ pub(crate) async fn open_reader(
             read: prefix_len,
             prefix: Some((prefix, 0)),
         },
-        hasher: Sha1::new(),
         gauge,
     };
     Ok(Opened {
@@ -310,15 +307,14 @@ enum Input {
     },
 }
 
-/// Reads the input's parts in order, hashing each byte once.
+/// Reads the input's parts in order, each byte once.
 pub(crate) struct PartReader {
     input: Input,
-    hasher: Sha1,
     gauge: Arc<Gauge>,
 }
 
 impl PartReader {
-    /// The next `len` bytes, hashed, in a counted buffer.
+    /// The next `len` bytes, in a counted buffer.
     pub(crate) async fn read(&mut self, len: u64) -> Result<Bytes, Error> {
         let n = buffer_len(len)?;
         let buffer = match &mut self.input {
@@ -356,28 +352,17 @@ impl PartReader {
                 buffer
             }
         };
-        // SHA-1 runs at about a GB/s: a part's worth of it goes to the blocking pool.
-        let mut hasher = std::mem::take(&mut self.hasher);
-        let (hasher, buffer) = blocking(move || {
-            hasher.update(&buffer.data);
-            (hasher, buffer)
-        })
-        .await;
-        self.hasher = hasher;
         Ok(buffer.into_bytes())
     }
 
-    /// Reads and hashes the next `len` bytes without keeping them (a part sent before).
-    pub(crate) async fn skip(&mut self, mut len: u64) -> Result<(), Error> {
-        while len > 0 {
-            let chunk = self.read(len.min(SCRATCH_LEN)).await?;
-            len -= chunk.len() as u64;
-        }
-        Ok(())
+    /// The bytes a part that is not sent again needs read (and hashed): in runs of at most
+    /// 1 MiB, so that they take little memory.
+    pub(crate) fn run_len(len: u64) -> u64 {
+        len.min(SCRATCH_LEN)
     }
 
-    /// Hex SHA-1 of every byte read. For a file, fails when it changed since it was opened.
-    pub(crate) async fn finish(self) -> Result<String, Error> {
+    /// Checks, for a file, that it did not change since it was opened.
+    pub(crate) async fn finish(self) -> Result<(), Error> {
         if let Input::File {
             path,
             file,
@@ -393,6 +378,6 @@ impl PartReader {
                 return Err(changed(&path));
             }
         }
-        Ok(hex(&self.hasher.finalize()))
+        Ok(())
     }
 }
