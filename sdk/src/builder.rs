@@ -31,8 +31,19 @@ pub struct ClientBuilder {
     max_reply_size: usize,
     http: Option<reqwest::Client>,
     identity: Identity,
+    #[cfg(feature = "upload")]
+    upload: UploadEndpoints,
     #[cfg(feature = "test-util")]
     mock: Option<crate::mock::Mock>,
+}
+
+/// The upload endpoints as given; `None` for the defaults.
+#[cfg(feature = "upload")]
+#[derive(Debug, Clone, Default)]
+struct UploadEndpoints {
+    vod: Option<Masked>,
+    vod_backup: Option<Masked>,
+    cos: Option<Masked>,
 }
 
 /// The default of [`ClientBuilder::max_reply_size`]: 32 MiB, about a thousand times the largest
@@ -57,6 +68,8 @@ impl Default for ClientBuilder {
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             http: None,
             identity: Identity::default(),
+            #[cfg(feature = "upload")]
+            upload: UploadEndpoints::default(),
             #[cfg(feature = "test-util")]
             mock: None,
         }
@@ -79,6 +92,39 @@ impl ClientBuilder {
     /// The client API's endpoint (default `https://web-paas-api.cme.qcloud.com`).
     pub fn api_endpoint(mut self, url: impl Into<String>) -> Self {
         self.api_endpoint = Masked(url.into());
+        self
+    }
+
+    /// The main host of VOD's upload API, `ApplyUploadUGC` and `CommitUploadUGC` (default
+    /// [`DEFAULT_VOD_ENDPOINT`](crate::upload::DEFAULT_VOD_ENDPOINT),
+    /// `https://vod2.qcloud.com`). Setting it without a
+    /// [`vod_backup_endpoint`](Self::vod_backup_endpoint) leaves the client without a backup
+    /// host: the default backup goes with the default main host only.
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn vod_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.upload.vod = Some(Masked(url.into()));
+        self
+    }
+
+    /// The backup host of VOD's upload API, tried after a network failure of the main one
+    /// (default [`DEFAULT_VOD_BACKUP_ENDPOINT`](crate::upload::DEFAULT_VOD_BACKUP_ENDPOINT),
+    /// `https://vod2.dnsv1.com`, with the default main host).
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn vod_backup_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.upload.vod_backup = Some(Masked(url.into()));
+        self
+    }
+
+    /// One host for every COS request of every upload, as a custom domain: a request for the
+    /// object VOD names `storagePath` goes to `<url><storagePath>`. The URL has no path. By
+    /// default each bucket's own host,
+    /// `https://<storageBucket>-<storageAppId>.cos.<storageRegionV5>.myqcloud.com`.
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn cos_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.upload.cos = Some(Masked(url.into()));
         self
     }
 
@@ -187,6 +233,8 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let login_endpoint = transport::endpoint("login", &self.login_endpoint.0)?;
         let api_endpoint = transport::endpoint("API", &self.api_endpoint.0)?;
+        #[cfg(feature = "upload")]
+        let upload = self.upload.parse()?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config(format!("invalid user agent {:?}", self.user_agent)))?;
         #[cfg(feature = "test-util")]
@@ -204,6 +252,9 @@ impl ClientBuilder {
             None => {
                 let local = transport::is_loopback(&login_endpoint)
                     && transport::is_loopback(&api_endpoint);
+                // Upload endpoints count when set (the defaults are remote hosts).
+                #[cfg(feature = "upload")]
+                let local = local && self.upload.all_loopback(&upload);
                 // No redirects: the ticket and the signature travel in the query, and a followed
                 // redirect would hand them (in `Referer`, and the URL) to another host and replay
                 // the body there. A 3xx reply is an `Http` error instead.
@@ -241,7 +292,57 @@ impl ClientBuilder {
                 max_reply_size: self.max_reply_size,
                 source: self.source,
                 tickets: TicketCache::new(self.ticket),
+                #[cfg(feature = "upload")]
+                upload,
             }),
         })
+    }
+}
+
+#[cfg(feature = "upload")]
+impl UploadEndpoints {
+    /// The endpoints to use: the ones given, checked, or the defaults.
+    fn parse(&self) -> Result<crate::upload::Endpoints, Error> {
+        use crate::upload::{VodHosts, DEFAULT_VOD_BACKUP_ENDPOINT, DEFAULT_VOD_ENDPOINT};
+        let main = match &self.vod {
+            Some(url) => transport::endpoint("VOD", &url.0)?,
+            None => transport::endpoint("VOD", DEFAULT_VOD_ENDPOINT)?,
+        };
+        let backup = match (&self.vod_backup, &self.vod) {
+            (Some(url), _) => Some(transport::endpoint("VOD backup", &url.0)?),
+            (None, None) => Some(transport::endpoint(
+                "VOD backup",
+                DEFAULT_VOD_BACKUP_ENDPOINT,
+            )?),
+            (None, Some(_)) => None,
+        };
+        let cos = match &self.cos {
+            Some(url) => {
+                let parsed = transport::endpoint("COS", &url.0)?;
+                if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
+                    return Err(Error::config(format!(
+                        "the COS endpoint {:?} must have no path or query: requests go to \
+                         <endpoint>/<storagePath>",
+                        url.0
+                    )));
+                }
+                Some(parsed)
+            }
+            None => None,
+        };
+        Ok(crate::upload::Endpoints {
+            vod: VodHosts { main, backup },
+            cos,
+        })
+    }
+
+    /// Whether every upload endpoint that was set points at this machine.
+    fn all_loopback(&self, parsed: &crate::upload::Endpoints) -> bool {
+        let set = [
+            self.vod.as_ref().map(|_| &parsed.vod.main),
+            self.vod_backup.as_ref().and(parsed.vod.backup.as_ref()),
+            self.cos.as_ref().and(parsed.cos.as_ref()),
+        ];
+        set.into_iter().flatten().all(transport::is_loopback)
     }
 }

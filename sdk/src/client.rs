@@ -56,6 +56,9 @@ pub(crate) struct Inner {
     pub(crate) source: Option<SignatureSource>,
     pub(crate) tickets: TicketCache,
     pub(crate) identity: Known,
+    /// Where uploads go.
+    #[cfg(feature = "upload")]
+    pub(crate) upload: crate::upload::Endpoints,
     /// Answers the requests instead of the network (`test-util`).
     #[cfg(feature = "test-util")]
     pub(crate) mock: Option<crate::mock::Mock>,
@@ -133,6 +136,28 @@ impl Client {
     /// The endpoint of the client API.
     pub fn api_endpoint(&self) -> &str {
         self.inner.api_endpoint.as_str()
+    }
+
+    /// The main VOD upload host ([`ClientBuilder::vod_endpoint`]).
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn vod_endpoint(&self) -> &str {
+        self.inner.upload.vod.main.as_str()
+    }
+
+    /// The backup VOD upload host, if any ([`ClientBuilder::vod_backup_endpoint`]).
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn vod_backup_endpoint(&self) -> Option<&str> {
+        self.inner.upload.vod.backup.as_ref().map(Url::as_str)
+    }
+
+    /// The host every COS request goes to, if one is set ([`ClientBuilder::cos_endpoint`]);
+    /// `None` for each bucket's own host.
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn cos_endpoint(&self) -> Option<&str> {
+        self.inner.upload.cos.as_ref().map(Url::as_str)
     }
 
     /// The platform the client acts on: the one set with [`ClientBuilder::platform`], else the

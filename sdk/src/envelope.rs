@@ -61,6 +61,23 @@ impl fmt::Debug for Payload {
 }
 
 impl Payload {
+    /// The payload `json` (a slice of a reply, `None` when absent) of a reply that is not a CME
+    /// envelope: VOD's `data`. `container` names it in error paths.
+    #[cfg(feature = "upload")]
+    pub(crate) fn new(
+        json: Option<Bytes>,
+        container: &'static str,
+        status: u16,
+        secrets: Secrets,
+    ) -> Self {
+        Self {
+            json,
+            container,
+            status,
+            secrets,
+        }
+    }
+
     /// Decodes the payload as `T`. A missing or `null` payload, or an empty list, decodes as an
     /// empty object, so that replies of actions without `Data` fields decode. A failure names the
     /// JSON path, e.g. `Data.MaterialInfoSet[3].BasicInfo.MaterialType`.

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::action::{ActionMeta, ErrorCategory, Retryability};
 use crate::generated::codes::ErrorCode;
 use crate::redact::{self, Scrubbed, Secrets};
+#[cfg(feature = "upload")]
+use crate::upload::{UploadError, UploadStep};
 use crate::validate::ValidationError;
 
 /// A boxed error, as returned by a signature callback.
@@ -44,22 +46,32 @@ struct Inner {
     retry_after: Option<Duration>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
     page_offset: Option<i64>,
+    /// The step of an upload that failed, when the error ended one.
+    #[cfg(feature = "upload")]
+    upload_step: Option<UploadStep>,
 }
 
-/// What failed: a call of an action, an explicit login, or building the client.
+/// What failed: a call of an action, an explicit login, building the client, or a step of an
+/// upload that is not a CME action (VOD, COS, the input).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Operation {
     Action(ActionMeta),
     Login,
     Build,
+    #[cfg(feature = "upload")]
+    Upload(UploadStep),
 }
 
 impl Operation {
-    /// Whether sending this operation twice is harmless.
+    /// Whether sending this operation twice is harmless. Every VOD and COS request of an upload
+    /// is: a part sent twice is stored once, and an apply or a commit sent twice is what the
+    /// official upload SDKs do after a lost reply.
     fn idempotent(self) -> bool {
         match self {
             Operation::Action(meta) => meta.idempotent,
             Operation::Login | Operation::Build => true,
+            #[cfg(feature = "upload")]
+            Operation::Upload(_) => true,
         }
     }
 }
@@ -99,6 +111,12 @@ pub enum ErrorKind {
     Config(String),
     /// A walk over pages ([`Call::pages`](crate::Call::pages)) could not go on.
     Paging(PagingError),
+    /// An upload failed in a way of its own (VOD or COS refused a request, the input or the
+    /// checkpoint cannot be used, the upload was aborted); the step is
+    /// [`Error::upload_step`]. Its other failures keep their kinds (a transport error, a
+    /// timeout, a CME `Api` error).
+    #[cfg(feature = "upload")]
+    Upload(UploadError),
 }
 
 /// Why a walk over pages stopped.
@@ -368,6 +386,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Encode(message) => write!(f, "cannot encode the request: {message}"),
             ErrorKind::Config(message) => f.write_str(message),
             ErrorKind::Paging(paging) => paging.fmt(f),
+            #[cfg(feature = "upload")]
+            ErrorKind::Upload(upload) => upload.fmt(f),
         }
     }
 }
@@ -383,7 +403,53 @@ impl Error {
             retry_after: None,
             source: None,
             page_offset: None,
+            #[cfg(feature = "upload")]
+            upload_step: match operation {
+                Operation::Upload(step) => Some(step),
+                _ => None,
+            },
         }))
+    }
+
+    /// An upload's own failure at `step`; `retryable` says whether sending the same request
+    /// again may succeed.
+    #[cfg(feature = "upload")]
+    pub(crate) fn upload(step: UploadStep, kind: UploadError, retryable: bool) -> Self {
+        Self::new(Operation::Upload(step), ErrorKind::Upload(kind), retryable)
+    }
+
+    /// Overrides whether sending the same request again may succeed (an upload retries VOD's
+    /// HTTP 500 on the backup host, which a CME call would not).
+    #[cfg(feature = "upload")]
+    pub(crate) fn retryable(mut self, retryable: bool) -> Self {
+        self.0.retryable = retryable;
+        self
+    }
+
+    /// Records the step of an upload this error ended (for the errors of CME actions, whose
+    /// operation is the action).
+    #[cfg(feature = "upload")]
+    pub(crate) fn at_upload_step(mut self, step: UploadStep) -> Self {
+        self.0.upload_step = Some(step);
+        self
+    }
+
+    /// The step of an upload that failed, when this error ended an upload
+    /// ([`Upload::send`](crate::upload::Upload::send)).
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn upload_step(&self) -> Option<UploadStep> {
+        self.0.upload_step
+    }
+
+    /// The upload's own failure, when the error is one ([`ErrorKind::Upload`]).
+    #[cfg(feature = "upload")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+    pub fn upload_error(&self) -> Option<&UploadError> {
+        match &self.0.kind {
+            ErrorKind::Upload(upload) => Some(upload),
+            _ => None,
+        }
     }
 
     pub(crate) fn from_api(
@@ -594,7 +660,7 @@ impl Error {
     pub fn action(&self) -> Option<ActionMeta> {
         match self.0.operation {
             Operation::Action(meta) => Some(meta),
-            Operation::Login | Operation::Build => None,
+            _ => None,
         }
     }
 
@@ -667,10 +733,20 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0.operation {
-            Operation::Action(meta) => write!(f, "{meta} failed: ")?,
-            Operation::Login => f.write_str("login failed: ")?,
-            Operation::Build => f.write_str("invalid client configuration: ")?,
+        #[cfg(feature = "upload")]
+        let upload_step = self.0.upload_step;
+        #[cfg(not(feature = "upload"))]
+        let upload_step: Option<std::convert::Infallible> = None;
+        match (&self.0.operation, upload_step) {
+            (Operation::Action(meta), Some(step)) => {
+                write!(f, "upload failed at {step} ({meta}): ")?
+            }
+            (_, Some(step)) => write!(f, "upload failed at {step}: ")?,
+            (Operation::Action(meta), None) => write!(f, "{meta} failed: ")?,
+            (Operation::Login, None) => f.write_str("login failed: ")?,
+            (Operation::Build, None) => f.write_str("invalid client configuration: ")?,
+            #[cfg(feature = "upload")]
+            (Operation::Upload(step), None) => write!(f, "upload failed at {step}: ")?,
         }
         let login_prefix = self.0.stage == Stage::Login
             && matches!(self.0.operation, Operation::Action(_))
@@ -701,7 +777,13 @@ impl fmt::Debug for Error {
             Operation::Action(meta) => s.field("action", &format_args!("{meta}")),
             Operation::Login => s.field("operation", &"login"),
             Operation::Build => s.field("operation", &"build"),
+            #[cfg(feature = "upload")]
+            Operation::Upload(_) => s.field("operation", &"upload"),
         };
+        #[cfg(feature = "upload")]
+        if let Some(step) = self.0.upload_step {
+            s.field("upload_step", &format_args!("{step}"));
+        }
         if self.0.stage == Stage::Login {
             s.field("during_login", &true);
         }

@@ -146,6 +146,9 @@ mod retry;
 pub mod signer;
 mod ticket_cache;
 mod transport;
+#[cfg(feature = "upload")]
+#[cfg_attr(docsrs, doc(cfg(feature = "upload")))]
+pub mod upload;
 pub mod validate;
 pub mod wire;
 

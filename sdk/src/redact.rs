@@ -31,8 +31,9 @@ pub(crate) const SNIPPET_CHARS: usize = 200;
 /// in characters.
 pub(crate) const TEXT_CHARS: usize = 500;
 
-/// Keys whose values are credentials, lowercase.
-const SECRET_KEYS: [&str; 9] = [
+/// Keys whose values are credentials, lowercase: the CME ones, and those of an upload (VOD's
+/// session key and proofs, COS's temporary key and its `x-cos-security-token`).
+const SECRET_KEYS: [&str; 15] = [
     "auth",
     "authorization",
     "signature",
@@ -42,6 +43,12 @@ const SECRET_KEYS: [&str; 9] = [
     "secret_key",
     "password",
     "token",
+    "vodsessionkey",
+    "voduploadsign",
+    "vodverifykey",
+    "verify_content",
+    "storagesignature",
+    "tmpsecretkey",
 ];
 
 /// The credentials one exchange sent (the ticket, or the login signature): whatever comes back

@@ -373,7 +373,7 @@ pub(crate) fn mac(key: &[u8]) -> HmacSha1 {
 }
 
 /// HMAC-SHA1 of `message` under `key`.
-fn digest(key: &[u8], message: &[u8]) -> [u8; DIGEST_LEN] {
+pub(crate) fn digest(key: &[u8], message: &[u8]) -> [u8; DIGEST_LEN] {
     let mut mac = mac(key);
     mac.update(message);
     mac.finalize().into_bytes().into()

@@ -53,7 +53,7 @@ pub(crate) async fn send(
 }
 
 /// The body of `response`, or `None` as soon as it is longer than `max_size` bytes.
-async fn read_body(
+pub(crate) async fn read_body(
     response: &mut reqwest::Response,
     max_size: usize,
 ) -> Result<Option<Bytes>, reqwest::Error> {

@@ -246,7 +246,8 @@ pub fn client_file(class: &Class) -> TokenStream {
         #[doc = #struct_doc]
         #[derive(Debug, Clone, Copy)]
         pub struct #client<'c> {
-            client: &'c Client,
+            /// The client the calls go through; hand-written extensions (uploads) use it.
+            pub(crate) client: &'c Client,
         }
 
         impl Client {

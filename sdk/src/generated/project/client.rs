@@ -9,7 +9,8 @@ use crate::{Call, Client};
 /// The `Project` actions of a [`Client`]; get it with [`Client::project`].
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectClient<'c> {
-    client: &'c Client,
+    /// The client the calls go through; hand-written extensions (uploads) use it.
+    pub(crate) client: &'c Client,
 }
 impl Client {
     /// The `Project` actions.

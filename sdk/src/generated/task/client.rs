@@ -9,7 +9,8 @@ use crate::{Call, Client};
 /// The `Task` actions of a [`Client`]; get it with [`Client::task`].
 #[derive(Debug, Clone, Copy)]
 pub struct TaskClient<'c> {
-    client: &'c Client,
+    /// The client the calls go through; hand-written extensions (uploads) use it.
+    pub(crate) client: &'c Client,
 }
 impl Client {
     /// The `Task` actions.
