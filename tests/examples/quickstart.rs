@@ -2,18 +2,20 @@
 //!
 //! Starts the CME emulator in-process on an ephemeral port (no network), then tells the whole
 //! story with the SDK as an app would: its backend signs (a `Login` signature, and an `Upload`
-//! one for each upload or processing), the client logs in, looks up its class tree, creates a class, uploads a medium, lists and searches media,
+//! one for each upload or processing), the client logs in, looks up its class tree, creates a class, uploads a file (with progress), lists and
+//! searches media,
 //! renames and tags the medium, processes it and follows the task to success, reads the AI
 //! results, adds the medium to a project, describes projects and teams, and deletes what it
 //! created. Each step prints what was called and what came back.
 
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cme_emulator::{Emulator, DEMO_PLATFORM, DEMO_PROJECT_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY};
 use cme_sdk::types::{MaterialInfo, MaterialType, SearchScope, TaskStatus};
+use cme_sdk::upload::{Phase, Progress};
 use cme_sdk::{
     BoxError, Client, ErrorCode, SignAction, SignParams, Signature, SignatureSource, Signer,
 };
@@ -60,6 +62,27 @@ fn call(step: &mut u32, action: &str, what: &str) {
     }
 }
 
+/// A progress callback printing a line per part done (and when the upload finishes).
+fn show_progress() -> impl Fn(&Progress) + Send + Sync + 'static {
+    let shown = Mutex::new((u32::MAX, Phase::Preparing));
+    move |p: &Progress| {
+        let mut shown = shown
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *shown == (p.parts_done, p.phase) || p.phase == Phase::Preparing {
+            return;
+        }
+        *shown = (p.parts_done, p.phase);
+        println!(
+            "     {:?}: {}/{} parts, {:>5.1} %",
+            p.phase,
+            p.parts_done,
+            p.parts_total,
+            100.0 * p.fraction()
+        );
+    }
+}
+
 /// Prints what came back.
 fn back(what: impl AsRef<str>) {
     println!("   ← {}", what.as_ref());
@@ -89,6 +112,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let for_client = backend.clone();
     let client = Client::builder()
         .endpoint(emulator.base_url())
+        .vod_endpoint(emulator.vod_url())
+        .cos_endpoint(emulator.cos_url())
         .signature_source(SignatureSource::from_fn(move |action| {
             let backend = for_client.clone();
             async move { backend.signature(USER, action).await }
@@ -153,45 +178,47 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .class_id;
     back(format!("ClassId {class_id}"));
 
-    // An upload: apply with an Upload signature, (upload the file to VOD), finish.
+    // An upload: one call does the whole chain of CME's clients (CreateUploadMaterial with an
+    // Upload signature from the backend, VOD's ApplyUploadUGC, COS multipart with VOD's
+    // temporary credentials, CommitUploadUGC, FinishUploadMaterial).
+    let dir = std::env::temp_dir().join(format!("cme-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("海浪 原片.mp4");
+    std::fs::write(
+        &file,
+        cme_emulator::sample_mp4(8.0, 1920, 1080, 3 * 1024 * 1024),
+    )?;
     call(
         &mut step,
-        "Material/CreateUploadMaterial",
-        &format!("VIDEO \"海浪 原片\" into class {class_id} (VerifySign: an Upload signature)"),
+        "upload",
+        &format!(
+            "{} ({} bytes) into class {class_id}, in parts of 1 MiB",
+            file.display(),
+            std::fs::metadata(&file)?.len()
+        ),
     );
-    let upload = client
+    let uploaded = client
         .material()
-        .create_upload_material(class_id, MaterialType::Video, "海浪 原片", me.clone())
+        .upload(&file)
+        .name("海浪 原片")
+        .class_id(class_id)
+        .part_size(1024 * 1024)
+        .progress_interval(Duration::ZERO)
+        .on_progress(show_progress())
         .send()
-        .await?;
-    back(format!(
-        "UploadContext {}, VodUploadSign of {} characters",
-        upload.upload_context,
-        upload.vod_upload_sign.len()
-    ));
-    println!("     (the app now uploads the file to VOD with that signature: ApplyUploadUGC, COS, CommitUploadUGC)");
-    let vod = emulator
-        .upload_to_vod(
-            &upload.vod_upload_sign,
-            "海浪 原片.mp4",
-            cme_emulator::sample_mp4(8.0, 1920, 1080, 64 * 1024),
-        )
-        .await?;
-    call(
-        &mut step,
-        "Material/FinishUploadMaterial",
-        &format!("VodFileId {}", vod.file_id),
-    );
-    let material_id = client
-        .material()
-        .finish_upload_material(upload.upload_context)
-        .vod_file_id(vod.file_id)
-        .vod_verify_key(vod.verify_content)
-        .send()
-        .await?
+        .await;
+    std::fs::remove_dir_all(&dir)?;
+    let uploaded = uploaded?;
+    let material_id = uploaded
         .material_id
-        .ok_or("FinishUploadMaterial named no medium")?;
-    back(format!("MaterialId {material_id}"));
+        .clone()
+        .ok_or("the upload named no medium")?;
+    back(format!(
+        "MaterialId {material_id}, VodFileId {}: {} parts sent in {:.0?}",
+        uploaded.vod_file_id.as_deref().unwrap_or("?"),
+        uploaded.parts_sent,
+        uploaded.elapsed
+    ));
 
     // List and search.
     call(
