@@ -1,6 +1,6 @@
 //! Mutations: byte-level ones (bit flips, interesting bytes, insertions, deletions, copies,
 //! dictionary words, splices with another input) and JSON-structure-aware ones on a
-//! [`Node`](crate::json::Node) tree (hostile values, members added, duplicated, renamed or
+//! [`Node`] tree (hostile values, members added, duplicated, renamed or
 //! removed, envelope members such as `Code` beside `Response`, deep nesting, GBK and non-UTF-8
 //! bytes, numbers beyond every range). A mutation stacks one to four of them.
 

@@ -13,7 +13,7 @@
 //!
 //! Only `Code` must be well-formed: bad bytes elsewhere (a GBK message, a non-UTF-8 key, a
 //! number out of any range) must never cost the code. So the reference reads the reply with
-//! [`json::parse`](crate::json::parse), which takes any bytes in strings and any number.
+//! [`json::parse`], which takes any bytes in strings and any number.
 
 use crate::json::{self, Node};
 
