@@ -245,6 +245,8 @@
 //! runs or after it (the change is made, the reply is lost). Inject with
 //! [`RunningEmulator::inject`] or `POST /_emulator/faults`; see [`faults`].
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
