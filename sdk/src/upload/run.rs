@@ -17,6 +17,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures_util::future::{self, Either};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
@@ -56,13 +57,16 @@ pub(crate) async fn drive(
     // so that an abort finds the upload's state.
     let (mut transfer, reader) = prepare(client, input, options, reporter, started).await?;
     let result = {
-        let run = transfer.run(reader);
-        tokio::select! {
-            biased;
-            () = wait_aborted(&mut aborted) => {
-                Err(Error::upload(UploadStep::Abort, UploadError::Aborted, false))
-            }
-            result = run => result,
+        // The abort first: `select` polls its first future first.
+        let abort = std::pin::pin!(wait_aborted(&mut aborted));
+        let run = std::pin::pin!(transfer.run(reader));
+        match future::select(abort, run).await {
+            Either::Left(((), _)) => Err(Error::upload(
+                UploadStep::Abort,
+                UploadError::Aborted,
+                false,
+            )),
+            Either::Right((result, _)) => result,
         }
     };
     match result {
@@ -454,7 +458,7 @@ impl Transfer {
             let object = object.clone();
             let upload_id = upload_id.clone();
             flying.spawn(async move {
-                let (etag, _) = tokio::join!(object.upload_part(&upload_id, n, body), hashed);
+                let (etag, _) = future::join(object.upload_part(&upload_id, n, body), hashed).await;
                 Ok::<_, Error>((n, len, etag?))
             });
         }
