@@ -363,7 +363,11 @@ pub(crate) fn read(
     let status = reply.status;
     let ok_status = (200..300).contains(&status);
     let not_envelope = |message: &'static str| {
-        let snippet = secrets.snippet(&reply.body);
+        // The body may hold credentials of its own (a ticket in a reply that is not quite
+        // JSON): they are secrets too for the snippet that quotes it.
+        let snippet = secrets
+            .and_credentials_in(&reply.body)
+            .snippet(&reply.body);
         if ok_status {
             let decode = DecodeError::new(None, Scrubbed::from(message), status, Some(snippet));
             Error::decode(operation, decode)
@@ -769,6 +773,19 @@ mod tests {
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains(secret), "{shown}");
             assert!(shown.contains(r#"invalid type: string "<redacted>", expected u64"#));
+        }
+    }
+
+    #[test]
+    fn snippets_of_replies_that_are_no_envelope_never_quote_their_credentials() {
+        // A raw control character in a key: not JSON, so the reply is quoted as a snippet
+        // (found by the `login` fuzz target).
+        for status in [200, 502] {
+            let body = "{\"Response\":{\"Authorization\":\"f+0Ticke\",\"\r\":\"f+0Ticke\"}}";
+            let err = read(OP, &reply(status, body), &["tf_sent+1"]).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("f+0Ticke"), "{shown}");
+            assert!(shown.contains("Authorization"), "{shown}");
         }
     }
 

@@ -224,6 +224,10 @@ struct Transfer {
     vod: Arc<Vod>,
     /// The COS object, once a session is open.
     object: Option<Arc<Object>>,
+    /// The parts being sent. Kept here, not in the future that sends them, so that a failure
+    /// or an abort stops them (and waits until they have stopped) before the COS upload is
+    /// aborted: a part that reached COS after its Abort could be kept.
+    flying: JoinSet<Result<(u32, u64, String), Error>>,
     parts_sent: u32,
     parts_skipped: u32,
     started: Instant,
@@ -268,6 +272,7 @@ impl Transfer {
             apply,
             vod: Arc::new(vod),
             object: None,
+            flying: JoinSet::new(),
             parts_sent: 0,
             parts_skipped: 0,
             started: Instant::now(),
@@ -435,19 +440,17 @@ impl Transfer {
         upload_id: &str,
     ) -> Result<(), Error> {
         let upload_id: Arc<str> = Arc::from(upload_id);
-        // Dropped on return or cancellation: the parts still in flight are aborted with it.
-        let mut flying = JoinSet::new();
         for n in 1..=self.plan.parts {
             let (_, len) = self.plan.range(n);
             if self.state.parts.contains_key(&n) {
                 hash_only(reader, digest, len).await?;
                 continue;
             }
-            while let Some(done) = flying.try_join_next() {
+            while let Some(done) = self.flying.try_join_next() {
                 self.part_done(done).await?;
             }
-            while flying.len() >= self.options.concurrency {
-                if let Some(done) = flying.join_next().await {
+            while self.flying.len() >= self.options.concurrency {
+                if let Some(done) = self.flying.join_next().await {
                     self.part_done(done).await?;
                 }
             }
@@ -457,12 +460,12 @@ impl Transfer {
             let hashed = digest.push(body.clone());
             let object = object.clone();
             let upload_id = upload_id.clone();
-            flying.spawn(async move {
+            self.flying.spawn(async move {
                 let (etag, _) = future::join(object.upload_part(&upload_id, n, body), hashed).await;
                 Ok::<_, Error>((n, len, etag?))
             });
         }
-        while let Some(done) = flying.join_next().await {
+        while let Some(done) = self.flying.join_next().await {
             self.part_done(done).await?;
         }
         Ok(())
@@ -558,6 +561,8 @@ impl Transfer {
     /// a checkpoint and `err` leaves it worth resuming; otherwise aborts the COS upload and
     /// removes the checkpoint. Returns the error to report.
     async fn fail(mut self, err: Error) -> Error {
+        // The parts still in flight stop first (dropped with the transfer otherwise).
+        self.flying.shutdown().await;
         let aborted = matches!(err.upload_error(), Some(UploadError::Aborted));
         let useless = matches!(err.upload_error(), Some(UploadError::FileChanged { .. }));
         if self.checkpoint.is_some() && !aborted && !useless {
