@@ -365,9 +365,7 @@ pub(crate) fn read(
     let not_envelope = |message: &'static str| {
         // The body may hold credentials of its own (a ticket in a reply that is not quite
         // JSON): they are secrets too for the snippet that quotes it.
-        let snippet = secrets
-            .and_credentials_in(&reply.body)
-            .snippet(&reply.body);
+        let snippet = secrets.and_credentials_in(&reply.body).snippet(&reply.body);
         if ok_status {
             let decode = DecodeError::new(None, Scrubbed::from(message), status, Some(snippet));
             Error::decode(operation, decode)
