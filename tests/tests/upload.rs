@@ -302,7 +302,8 @@ async fn a_multipart_upload_rides_out_failing_parts_and_expiring_credentials() {
     // What the emulator saw: each part stored once; the refused attempts were not run.
     let part = CosOperation::UploadPart.route();
     assert_eq!(executed(&emu, part), 7, "{:?}", emu.stats());
-    assert!(received(&emu, part) >= 7 + 3 + 1, "{:?}", emu.stats());
+    // 7 parts, 3 faults, and at least one refused with expired credentials
+    assert!(received(&emu, part) > 7 + 3, "{:?}", emu.stats());
     assert_eq!(
         executed(&emu, VodAction::Apply.route()),
         1 + u64::from(uploaded.credential_renewals),
