@@ -196,10 +196,15 @@
 //! whole in memory) and removed on shutdown or drop. [`RunningEmulator::stats`] counts each VOD
 //! action (`VOD/ApplyUploadUGC`, [`VodAction::route`]) and COS operation (`COS/UploadPart`,
 //! [`CosOperation::route`]); faults target them with [`FaultSpec::vod`] and [`FaultSpec::cos`].
-//! [`RunningEmulator::expire_credentials`] expires every temporary credential now, and
-//! [`RunningEmulator::upload_to_vod`] plays a client's VOD upload in-process, for tests that
-//! need a committed file without a COS client. [`sample_mp4`] makes a small file with real MP4
-//! headers.
+//! [`RunningEmulator::expire_credentials`] expires every temporary credential now,
+//! [`RunningEmulator::open_multipart_uploads`] tells whether a client left a multipart upload
+//! behind, and [`RunningEmulator::upload_to_vod`] plays a client's VOD upload in-process, for
+//! tests that need a committed file without a COS client. [`sample_mp4`] makes a small file with
+//! real MP4 headers.
+//!
+//! A client from [`RunningEmulator::client`] (or [`RunningEmulator::client_builder`]) uploads to
+//! the emulator: its VOD host, its backup host when it has one, and its COS store are the
+//! client's upload endpoints, so `client.material().upload(path)` runs the whole chain here.
 //!
 //! ```
 //! use cme_emulator::Emulator;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::Router;
-use cme_sdk::{Client, Signature, SignatureSource, Signer, Ticket, Validity};
+use cme_sdk::{Client, ClientBuilder, Signature, SignatureSource, Signer, Ticket, Validity};
 use serde::Serialize;
 use std::path::Path;
 use tokio::net::TcpListener;
@@ -300,6 +300,12 @@ impl RunningEmulator {
         self.shared.objects.used()
     }
 
+    /// The COS multipart uploads initiated and neither completed nor aborted: what a client
+    /// that gave up an upload left behind.
+    pub fn open_multipart_uploads(&self) -> usize {
+        self.shared.objects.open_uploads()
+    }
+
     /// Uploads `bytes` to VOD in-process as a client would (`ApplyUploadUGC` with
     /// `vod_upload_sign`, the bytes into the COS bucket, `CommitUploadUGC`), for a test that needs
     /// a committed VOD file without driving COS itself; `file_name`'s extension is the
@@ -412,7 +418,41 @@ impl RunningEmulator {
         Ticket::new(self.shared.tickets.issue(&self.platform, user_id))
     }
 
-    /// A client of `user_id` pointed at the emulator, logged in. Its signatures come from the
+    /// A client builder pointed at the emulator: its login and API endpoint
+    /// ([`base_url`](Self::base_url)), and for uploads
+    /// (`client.material().upload(path)`) its VOD host ([`vod_url`](Self::vod_url)), its VOD
+    /// backup host when it has one ([`vod_backup_url`](Self::vod_backup_url)) and its COS store
+    /// ([`cos_url`](Self::cos_url)). Add a signature source (or a signature) and build.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cme_emulator::{Emulator, DEMO_USER_ID};
+    /// use cme_sdk::SignatureSource;
+    ///
+    /// let emulator = Emulator::builder().vod_backup(true).start().await?;
+    /// let source = SignatureSource::signer(emulator.signer().clone(), emulator.platform(), DEMO_USER_ID);
+    /// let client = emulator.client_builder().signature_source(source).build()?;
+    /// let backup = emulator.vod_backup_url().expect("a backup host");
+    /// assert!(client.vod_endpoint().starts_with(&emulator.vod_url()));
+    /// assert!(client.vod_backup_endpoint().is_some_and(|url| url.starts_with(&backup)));
+    /// assert!(client.cos_endpoint().is_some_and(|url| url.starts_with(&emulator.cos_url())));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client_builder(&self) -> ClientBuilder {
+        let builder = Client::builder()
+            .endpoint(self.base_url())
+            .vod_endpoint(self.vod_url())
+            .cos_endpoint(self.cos_url());
+        match self.vod_backup_url() {
+            Some(backup) => builder.vod_backup_endpoint(backup),
+            None => builder,
+        }
+    }
+
+    /// A client of `user_id` pointed at the emulator, logged in; its uploads go to the
+    /// emulator's VOD host and COS store too ([`client_builder`](Self::client_builder)). Its signatures come from the
     /// emulator's signer ([`SignatureSource::signer`]), a fresh one for each login and each
     /// `VerifySign`, as from the app's backend, so it logs in again by itself when its ticket
     /// expires; it knows its platform and user.
@@ -431,10 +471,7 @@ impl RunningEmulator {
     /// ```
     pub async fn client(&self, user_id: &str) -> Result<Client, cme_sdk::Error> {
         let source = SignatureSource::signer(self.signer.clone(), self.platform.as_str(), user_id);
-        let client = Client::builder()
-            .endpoint(self.base_url())
-            .signature_source(source)
-            .build()?;
+        let client = self.client_builder().signature_source(source).build()?;
         client.login().await?;
         Ok(client)
     }

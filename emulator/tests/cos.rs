@@ -196,7 +196,9 @@ async fn multipart_upload_by_the_cos_rules() {
 async fn parts_below_1_mib_are_only_the_last_and_numbers_stay_in_range() {
     let h = Harness::start().await;
     let o = open(&h, 3 * MIB).await;
+    assert_eq!(h.emu.open_multipart_uploads(), 0);
     let upload_id = o.cos.initiate(&o.path).await;
+    assert_eq!(h.emu.open_multipart_uploads(), 1);
     let small = o.cos.part(&o.path, &upload_id, 1, bytes(10, 1)).await;
     let big = o.cos.part(&o.path, &upload_id, 2, bytes(MIB, 2)).await;
     let too_small = o
@@ -231,6 +233,7 @@ async fn parts_below_1_mib_are_only_the_last_and_numbers_stay_in_range() {
         .await;
     assert_eq!(aborted.status, 204);
     assert_eq!(h.emu.storage_used(), 0, "the parts' bytes are gone");
+    assert_eq!(h.emu.open_multipart_uploads(), 0, "the upload is gone");
     let again = o
         .cos
         .send("DELETE", &o.path, &[("uploadId", &upload_id)], Vec::new())

@@ -150,6 +150,38 @@ struct Written {
     sha1: Option<(String, String)>,
 }
 
+/// A body being written to a file: until [`keep`](Self::keep), dropping it removes the file
+/// and releases the room its bytes hold.
+struct Pending<'a> {
+    objects: &'a Objects,
+    path: PathBuf,
+    /// Bytes written (and reserved) so far.
+    size: u64,
+}
+
+impl Pending<'_> {
+    /// The whole body is written: the file and its room are the caller's.
+    fn keep(mut self, md5: [u8; 16], sha1: Option<(String, String)>) -> Written {
+        Written {
+            path: std::mem::take(&mut self.path),
+            size: std::mem::take(&mut self.size),
+            md5,
+            sha1,
+        }
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            remove_files(std::slice::from_ref(&self.path));
+        }
+        if self.size > 0 {
+            self.objects.release(self.size);
+        }
+    }
+}
+
 /// Hashes of a whole object, and of its first 10 MiB.
 #[derive(Default)]
 struct ObjectHasher {
@@ -221,6 +253,11 @@ impl Objects {
     /// Bytes held now (parts and objects, and bodies being received).
     pub(crate) fn used(&self) -> u64 {
         self.lock().used
+    }
+
+    /// Multipart uploads initiated and neither completed nor aborted, in every bucket.
+    pub(crate) fn open_uploads(&self) -> usize {
+        self.lock().buckets.values().map(|b| b.uploads.len()).sum()
     }
 
     fn lock(&self) -> MutexGuard<'_, Index> {
@@ -303,7 +340,8 @@ impl Objects {
     }
 
     /// Streams `body` into a new file of at most `limit` bytes, within the cap, hashing it. On
-    /// any failure the file is removed and its room released.
+    /// any failure, and when the future is dropped before its end (the server drops a request's
+    /// future when its client goes away), the file is removed and its room released.
     async fn write<S, E>(
         &self,
         body: S,
@@ -314,21 +352,15 @@ impl Objects {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let path = self.new_path();
-        let mut size = 0u64;
-        let result = self
-            .write_into(&path, body, limit, whole_sha1, &mut size)
-            .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&path).await;
-            self.release(size);
-        }
-        result.map(|(md5, sha1)| Written {
-            path,
-            size,
-            md5,
-            sha1,
-        })
+        let mut pending = Pending {
+            objects: self,
+            path: self.new_path(),
+            size: 0,
+        };
+        let (md5, sha1) = self
+            .write_into(&pending.path, body, limit, whole_sha1, &mut pending.size)
+            .await?;
+        Ok(pending.keep(md5, sha1))
     }
 
     async fn write_into<S, E>(
@@ -777,5 +809,76 @@ fn hash_segments(paths: &[PathBuf]) -> std::io::Result<(String, String)> {
 fn remove_files(files: &[PathBuf]) {
     for file in files {
         let _ = std::fs::remove_file(file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A body that sends `chunk`, then nothing more: a client that stopped mid-body.
+    fn stalled_body(chunk: &'static [u8]) -> impl Stream<Item = Result<Bytes, Infallible>> + Unpin {
+        futures_util::stream::iter([Ok(Bytes::from_static(chunk))])
+            .chain(futures_util::stream::pending())
+    }
+
+    /// The files in the store's directory.
+    fn files(objects: &Objects) -> usize {
+        std::fs::read_dir(objects.dir()).unwrap().count()
+    }
+
+    /// Runs `write` until the store holds `held` bytes of it, then drops it, as the server drops
+    /// a request's future when its client goes away.
+    async fn drop_once_holding<F>(objects: &Objects, held: u64, write: F)
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + std::fmt::Debug,
+    {
+        let task = tokio::spawn(write);
+        while objects.used() < held {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_body_dropped_mid_way_leaves_no_bytes_and_no_file() {
+        let objects = Arc::new(
+            Objects::new(None, 1 << 30, Duration::from_secs(60), ["b".to_owned()]).unwrap(),
+        );
+        let id = objects.initiate("b", "k", 0).unwrap();
+        let part = {
+            let (objects, id) = (objects.clone(), id.clone());
+            async move {
+                let body = stalled_body(b"abc");
+                objects.upload_part("b", "k", &id, 1, body, 0).await
+            }
+        };
+        drop_once_holding(&objects, 3, part).await;
+        assert_eq!(objects.used(), 0, "the part's room is released");
+        assert_eq!(files(&objects), 0, "the part's file is removed");
+        let put = {
+            let objects = objects.clone();
+            async move { objects.put("b", "o", None, stalled_body(b"abcd"), 0).await }
+        };
+        drop_once_holding(&objects, 4, put).await;
+        assert_eq!(
+            (objects.used(), files(&objects)),
+            (0, 0),
+            "the same for a PUT"
+        );
+
+        // A whole part is kept, and accounted.
+        let body = futures_util::stream::iter([Ok::<_, Infallible>(Bytes::from_static(b"xyz"))]);
+        let etag = objects
+            .upload_part("b", "k", &id, 1, body, 0)
+            .await
+            .unwrap();
+        assert_eq!(etag, "d16fb36f0911f878998c136191af705e");
+        assert_eq!((objects.used(), files(&objects)), (3, 1));
     }
 }

@@ -242,4 +242,42 @@ mod tests {
             )
         );
     }
+
+    /// The emulator's vector (`emulator/src/cos/auth.rs`, `verifies_a_signature_made_by_the_python_sdk`,
+    /// made with cos-python-sdk-v5 1.9.44, `CosConfig(Domain="127.0.0.1:8687", …)`,
+    /// `get_auth(…, SignHost=True)` at `time.time() == 1700000000`): other credentials, the host
+    /// signed, a content type.
+    #[test]
+    fn matches_the_python_sdk_vector_the_emulator_verifies() {
+        let request = Request {
+            method: "PUT",
+            path: "/4f1a2b3cvodgz1500000001/8a9b0c1d5285890123456789012/Ab3dEf9hIj2K.mp4",
+            params: &[
+                ("partNumber", "2"),
+                ("uploadId", "1700000000a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+            ],
+            headers: &[
+                ("content-type", "application/octet-stream"),
+                ("x-cos-security-token", "tok"),
+                ("content-length", "5"),
+                // cos-python signs the host of the URL without its port
+                ("host", "127.0.0.1"),
+            ],
+            start: 1_699_999_940,
+            end: 1_700_003_600,
+        };
+        let got = authorization(
+            "AKIDexampleTmpSecretId0000000000000",
+            "exampleTmpSecretKey00000000000000",
+            &request,
+        );
+        assert_eq!(
+            got,
+            "q-sign-algorithm=sha1&q-ak=AKIDexampleTmpSecretId0000000000000\
+             &q-sign-time=1699999940;1700003600&q-key-time=1699999940;1700003600\
+             &q-header-list=content-length;content-type;host;x-cos-security-token\
+             &q-url-param-list=partnumber;uploadid\
+             &q-signature=087336458c05654a8ff61a7aebbb661fe8bf7bc0"
+        );
+    }
 }

@@ -22,6 +22,7 @@ mod fixtures;
 mod measure;
 mod server;
 mod sign;
+mod upload;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -84,7 +85,9 @@ impl Settings {
     }
 }
 
-const GROUPS: [&str; 6] = ["call", "decode", "sign", "codegen", "emulator", "cli"];
+const GROUPS: [&str; 7] = [
+    "call", "decode", "sign", "codegen", "emulator", "upload", "cli",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -113,6 +116,8 @@ fn main() {
             "cli" => cli::run(&settings),
             // In a child process, so that its resident memory is the emulator's workload only.
             "emulator" => run_child(&["emulator"], &settings),
+            // The same, for the upload's peak RSS.
+            "upload" => run_child(&["upload"], &settings),
             _ => unreachable!(),
         }
     }
@@ -137,6 +142,7 @@ fn child(args: &[String]) {
     let rest: Vec<String> = args.iter().filter(|a| *a != "--quick").cloned().collect();
     match rest.first().map(String::as_str) {
         Some("emulator") => emulator::run(&Settings::new(quick, Vec::new())),
+        Some("upload") => upload::run(&Settings::new(quick, Vec::new())),
         Some("peak-mem") => decode::child(&rest[1..]),
         Some("profile") => match &rest[1..] {
             [name, side, n] if name.starts_with("emulator.") => {

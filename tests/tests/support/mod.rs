@@ -165,11 +165,11 @@ pub fn quick_retries() -> RetryPolicy {
         .with_max_delay(Duration::from_millis(50))
 }
 
-/// A client builder pointed at the emulator, signing through `backend`, with quick retries and
-/// a 20 s call budget (a safety net: no test should come near it).
+/// A client builder pointed at the emulator (its uploads too: VOD, the VOD backup host when it
+/// has one, COS; [`RunningEmulator::client_builder`]), signing through `backend`, with quick
+/// retries and a 20 s call budget (a safety net: no test should come near it).
 pub fn builder(emu: &RunningEmulator, backend: &Backend) -> ClientBuilder {
-    Client::builder()
-        .endpoint(emu.base_url())
+    emu.client_builder()
         .signature_source(backend.source())
         .retry(quick_retries())
         .timeout(Duration::from_secs(20))
