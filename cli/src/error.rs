@@ -8,9 +8,15 @@
 //! | 4 | authentication: the login or the ticket was refused, or no key is configured |
 //! | 5 | network: a connection failed, timed out, or a proxy answered with an HTTP error |
 //! | 6 | local I/O: a file could not be read or written |
+//! | 130 | interrupted (Ctrl-C): `cme upload` stopped, its checkpoint kept |
+//!
+//! An upload's failures map the same way: its file missing, unreadable or changed is 6; an
+//! input it cannot take (an empty file, an unknown extension, a part size, a checkpoint of
+//! another file) is 2; VOD's and COS's error answers are 3.
 
 use std::fmt;
 
+use cme_sdk::upload::UploadError;
 use cme_sdk::{AuthError, ErrorKind};
 use serde_json::{json, Value};
 
@@ -24,6 +30,8 @@ pub const EXIT_AUTH: u8 = 4;
 pub const EXIT_NETWORK: u8 = 5;
 /// Exit status of a local I/O failure.
 pub const EXIT_IO: u8 = 6;
+/// Exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells give).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failed command.
 #[derive(Debug)]
@@ -36,6 +44,8 @@ pub enum Failure {
     Call(cme_sdk::Error),
     /// A local file could not be read or written.
     Io(String),
+    /// Ctrl-C stopped the command; the text says what was kept and how to go on.
+    Interrupted(String),
 }
 
 impl Failure {
@@ -55,7 +65,9 @@ impl Failure {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::NotConfigured(_) => EXIT_AUTH,
             Failure::Io(_) => EXIT_IO,
+            Failure::Interrupted(_) => EXIT_INTERRUPTED,
             Failure::Call(e) => match e.kind() {
+                ErrorKind::Upload(upload) => upload_exit_code(upload),
                 ErrorKind::Auth(_) => EXIT_AUTH,
                 ErrorKind::Api(_) if e.category() == Some(cme_sdk::ErrorCategory::Auth) => {
                     EXIT_AUTH
@@ -78,6 +90,7 @@ impl Failure {
             EXIT_AUTH => "auth",
             EXIT_NETWORK => "network",
             EXIT_IO => "io",
+            EXIT_INTERRUPTED => "interrupted",
             _ => "api",
         }
     }
@@ -87,6 +100,9 @@ impl Failure {
     pub fn to_json(&self) -> Value {
         let mut error = json!({ "Kind": self.kind() });
         if let Failure::Call(e) = self {
+            if let Some(step) = e.upload_step() {
+                error["Step"] = json!(step.to_string());
+            }
             if let Some(action) = e.action() {
                 error["Action"] = json!(action.to_string());
             }
@@ -110,7 +126,10 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(m) | Failure::NotConfigured(m) | Failure::Io(m) => f.write_str(m),
+            Failure::Usage(m)
+            | Failure::NotConfigured(m)
+            | Failure::Io(m)
+            | Failure::Interrupted(m) => f.write_str(m),
             Failure::Call(e) => {
                 write!(f, "{e}")?;
                 if let ErrorKind::Auth(AuthError::NoSignatureSource) = e.kind() {
@@ -119,6 +138,24 @@ impl fmt::Display for Failure {
                 Ok(())
             }
         }
+    }
+}
+
+/// The exit status of an upload's own failure: the local file (6), an input or a checkpoint it
+/// cannot take (2), or VOD's and COS's answers (3).
+fn upload_exit_code(e: &UploadError) -> u8 {
+    match e {
+        UploadError::Io { .. }
+        | UploadError::NotAFile { .. }
+        | UploadError::FileChanged { .. }
+        | UploadError::ReaderEnded { .. } => EXIT_IO,
+        UploadError::Empty
+        | UploadError::TooLarge { .. }
+        | UploadError::PartSize { .. }
+        | UploadError::UnknownMaterialType { .. }
+        | UploadError::NoClass
+        | UploadError::Checkpoint { .. } => EXIT_USAGE,
+        _ => EXIT_API,
     }
 }
 
