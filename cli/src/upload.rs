@@ -515,7 +515,7 @@ pub async fn abort(
         Some(path) => path.clone(),
         None => match default_checkpoint(dir, target) {
             Ok(path) if path.exists() => path,
-            _ if target.is_file() && !looks_like_media(target) => target.clone(),
+            _ if is_json_file(target) => target.clone(),
             Ok(path) => {
                 return Err(Failure::usage(format!(
                     "--abort: no upload of {} to give up (no checkpoint at {})",
@@ -540,11 +540,19 @@ pub async fn abort(
     )
 }
 
-/// Whether a path names a medium rather than a checkpoint (which is JSON): a file given to
-/// `--abort` is a checkpoint unless it has a medium's extension.
-fn looks_like_media(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| !e.eq_ignore_ascii_case("json"))
+/// Whether a file may be a checkpoint (a JSON object) rather than a medium: its first byte
+/// that is not white space is `{`. A medium named to `--abort` is never handed to the SDK as a
+/// checkpoint.
+fn is_json_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    head[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
 }
 
 #[cfg(test)]
