@@ -623,10 +623,15 @@ async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
         } else {
             "<user>"
         };
+        let backup = started
+            .vod_backup_url
+            .as_ref()
+            .map(|url| format!(" \\\n    CME_VOD_BACKUP_ENDPOINT={url}"))
+            .unwrap_or_default();
         format!(
             "\nOr with cme, in another shell:\n  export CME_ENDPOINT={base} CME_SECRET_ID={} \\\n    \
              CME_SECRET_KEY={} CME_PLATFORM={} CME_USER_ID={user} \\\n    \
-             CME_VOD_ENDPOINT={base} CME_COS_ENDPOINT={}\n  cme material describe-class\n  \
+             CME_VOD_ENDPOINT={base} CME_COS_ENDPOINT={}{backup}\n  cme material describe-class\n  \
              cme upload clip.mp4",
             started.secret_id,
             started.secret_key,

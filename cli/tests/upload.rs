@@ -469,3 +469,101 @@ fn ctrl_c_keeps_the_checkpoint_and_the_same_command_goes_on() {
     assert_eq!(resumed["PartsSkipped"], 1);
     assert_eq!(resumed["PartsSent"], 2);
 }
+
+/// `cme emulator` tells how to point `cme` at it: the export line names every host an upload
+/// uses, the backup VOD host too when `--vod-backup-listen` turns it on, and `cme` works with
+/// exactly those variables.
+#[cfg(unix)]
+#[test]
+fn cme_emulator_prints_the_variables_of_its_hosts() {
+    use std::io::BufRead;
+    let s = Setup::new("emulator-export").unconfigured();
+    for backup in [false, true] {
+        let mut args = vec![
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--cos-listen",
+            "127.0.0.1:0",
+        ];
+        if backup {
+            args.extend(["--vod-backup-listen", "127.0.0.1:0"]);
+        }
+        let mut child = s
+            .command(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut printed = String::new();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        // The variables of the export line, `NAME=value` up to its last continued line.
+        let export = printed
+            .split("export ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no export line in:\n{printed}"));
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for line in export.lines() {
+            for word in line.split_whitespace() {
+                if let Some((name, value)) = word.split_once('=') {
+                    vars.push((name.to_owned(), value.to_owned()));
+                }
+            }
+            if !line.trim_end().ends_with('\\') {
+                break;
+            }
+        }
+        let var = |name: &str| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let shown_backup = printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("VOD backup     : "))
+            .unwrap_or_else(|| panic!("no VOD backup line in:\n{printed}"));
+        if backup {
+            let url = var("CME_VOD_BACKUP_ENDPOINT")
+                .unwrap_or_else(|| panic!("no CME_VOD_BACKUP_ENDPOINT in:\n{printed}"));
+            assert_eq!(shown_backup, format!("{url}/v3/index.php"));
+            assert_ne!(Some(url), var("CME_VOD_ENDPOINT"));
+        } else {
+            assert!(shown_backup.starts_with("off"), "{printed}");
+            assert_eq!(var("CME_VOD_BACKUP_ENDPOINT"), None, "{printed}");
+        }
+        for name in ["CME_ENDPOINT", "CME_VOD_ENDPOINT", "CME_COS_ENDPOINT"] {
+            assert!(var(name).is_some(), "no {name} in:\n{printed}");
+        }
+        // With only the printed variables, cme calls this emulator and sees its hosts.
+        let extra: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let described = s.run_with(&["material", "describe-class", "-o", "json"], &extra, None);
+        described.ok();
+        let rows = s
+            .run_with(&["configure", "list", "-o", "json"], &extra, None)
+            .ok();
+        let backup_row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["Name"] == "vod-backup-endpoint")
+            .cloned()
+            .unwrap();
+        match var("CME_VOD_BACKUP_ENDPOINT") {
+            Some(url) => assert_eq!(backup_row["Value"], url),
+            None => assert_eq!(backup_row["Source"], "not set"),
+        }
+
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        assert!(child.wait().unwrap().success(), "{rest:?}");
+    }
+}
