@@ -428,21 +428,27 @@ fn upload_command() -> Command {
         .about("Upload files as new media, with progress, resume and Ctrl-C kept safe")
         .long_about(
             "Upload files as new media, the way CME's clients do (CreateUploadMaterial, VOD's \
-             client upload, a COS multipart upload, FinishUploadMaterial), one after the other. \
+             client upload, a COS multipart upload, FinishUploadMaterial), --jobs files at once. \
              Each medium is named after its file and typed by its extension unless told; it is \
              yours and goes in your root class unless --owner and --class-id say otherwise.\n\n\
              A checkpoint is written after every part (--checkpoint, else uploads/ in the config \
-             directory), so after an error or Ctrl-C the same command goes on, sending only \
-             the parts COS does not have; `cme upload --abort FILE` gives the upload up. A file \
+             directory), so after an error or Ctrl-C the same command (with several files: the \
+             one printed, without the files uploaded) goes on, sending only the parts COS does \
+             not have; `cme upload --abort FILE` gives the upload up. A file \
              the service already has is not sent again (quick upload).\n\n\
-             Progress goes to stderr, as a bar when it is a terminal; the result of each file \
-             (MaterialId, VodFileId, parts, bytes, …) to stdout. Ctrl-C stops the upload with \
-             its checkpoint kept and exits with 130.",
+             Progress goes to stderr, as a bar when it is a terminal (one line for all the files \
+             in flight); the result of each file (MaterialId, VodFileId, parts, bytes, …) to \
+             stdout, as it finishes. A file that fails stops none of the others: the command \
+             then names each failed file with its error, prints the command that goes on with \
+             the files not uploaded, and exits with the highest of their statuses (6 over 5 over \
+             4 over 3 over 2). Ctrl-C stops every upload with its checkpoint kept, prints that \
+             command, and exits with 130.",
         )
         .after_help(
             "Examples:\n  \
              cme upload clip.mp4\n  \
              cme upload *.mp4 --class-id 9 --tag holiday --query '[].MaterialId' --output text\n  \
+             cme upload clips/* --jobs 4 --progress lines\n  \
              cme upload cover.bin --material-type IMAGE --name cover.png --owner TEAM:cmetid_1\n  \
              cme upload - --name clip.mp4 < clip.mp4\n  \
              cme upload --abort clip.mp4",
@@ -504,6 +510,15 @@ fn upload_command() -> Command {
         .arg(
             option("concurrency", "N", "Parts sent at once [default: 4]")
                 .value_parser(clap::value_parser!(u16).range(1..=64)),
+        )
+        .arg(
+            option(
+                "jobs",
+                "N",
+                "Files uploaded at once, each with its own checkpoint; memory grows to N × \
+                 --concurrency × --part-size [default: 1]",
+            )
+            .value_parser(clap::value_parser!(u16).range(1..=16)),
         )
         .arg(
             option(

@@ -8,7 +8,11 @@
 //! | 4 | authentication: the login or the ticket was refused, or no key is configured |
 //! | 5 | network: a connection failed, timed out, or a proxy answered with an HTTP error |
 //! | 6 | local I/O: a file could not be read or written |
-//! | 130 | interrupted (Ctrl-C): `cme upload` stopped, its checkpoint kept |
+//! | 130 | interrupted (Ctrl-C): `cme upload` stopped, its checkpoints kept |
+//!
+//! When some of the files of `cme upload FILE...` fail (the others are uploaded all the same),
+//! the status is the highest of theirs: 6 (a local file) over 5 (the network) over 4 (auth)
+//! over 3 (the service) over 2 (usage); Ctrl-C gives 130 whatever failed before.
 //!
 //! An upload's failures map the same way: its file missing, unreadable or changed is 6; an
 //! input it cannot take (an empty file, an unknown extension, a part size, a checkpoint of
@@ -46,6 +50,15 @@ pub enum Failure {
     Io(String),
     /// Ctrl-C stopped the command; the text says what was kept and how to go on.
     Interrupted(String),
+    /// Some files of `cme upload FILE...` failed, the others were uploaded.
+    Files {
+        /// Each failed file, as given, with its failure, in the command line's order.
+        failed: Vec<(String, Failure)>,
+        /// How many files the command had.
+        of: usize,
+        /// How to go on with the files not uploaded.
+        resume: String,
+    },
 }
 
 impl Failure {
@@ -66,6 +79,11 @@ impl Failure {
             Failure::NotConfigured(_) => EXIT_AUTH,
             Failure::Io(_) => EXIT_IO,
             Failure::Interrupted(_) => EXIT_INTERRUPTED,
+            Failure::Files { failed, .. } => failed
+                .iter()
+                .map(|(_, e)| e.exit_code())
+                .max()
+                .unwrap_or(EXIT_API),
             Failure::Call(e) => match e.kind() {
                 ErrorKind::Upload(upload) => upload_exit_code(upload),
                 ErrorKind::Auth(_) => EXIT_AUTH,
@@ -96,9 +114,22 @@ impl Failure {
     }
 
     /// The error as JSON (printed on stdout with `--output json`): `{"Error": {"Kind",
-    /// "Action", "Code", "Message", "RequestId"}}`, each when known.
+    /// "Action", "Code", "Message", "RequestId"}}`, each when known; for several files,
+    /// `{"Error": {"Kind", "Message", "Files": [{"File", "Kind", ...}]}}`.
     pub fn to_json(&self) -> Value {
         let mut error = json!({ "Kind": self.kind() });
+        if let Failure::Files { failed, of, .. } = self {
+            error["Message"] = json!(format!("{} of {of} files not uploaded", failed.len()));
+            let files = failed.iter().map(|(file, e)| {
+                let mut one = json!({ "File": file });
+                if let Value::Object(fields) = &mut e.to_json()["Error"] {
+                    one.as_object_mut()
+                        .map(|o| o.extend(std::mem::take(fields)));
+                }
+                one
+            });
+            error["Files"] = Value::Array(files.collect());
+        }
         if let Failure::Call(e) = self {
             if let Some(step) = e.upload_step() {
                 error["Step"] = json!(step.to_string());
@@ -130,6 +161,13 @@ impl fmt::Display for Failure {
             | Failure::NotConfigured(m)
             | Failure::Io(m)
             | Failure::Interrupted(m) => f.write_str(m),
+            Failure::Files { failed, of, resume } => {
+                write!(f, "{} of {of} files not uploaded:", failed.len())?;
+                for (file, e) in failed {
+                    write!(f, "\ncme: {file}: {e}")?;
+                }
+                write!(f, "\ncme: {resume}")
+            }
             Failure::Call(e) => {
                 write!(f, "{e}")?;
                 if let ErrorKind::Auth(AuthError::NoSignatureSource) = e.kind() {

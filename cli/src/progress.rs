@@ -1,5 +1,5 @@
-//! How `cme upload` shows its progress on stderr: a bar redrawn in place on a terminal, one
-//! line per report for CI logs, or nothing; and the sizes, rates and durations it shows
+//! How `cme upload` shows its progress on stderr: a bar redrawn in place on a terminal (one for
+//! all the files of `--jobs`), one line per report for CI logs, or nothing; and the sizes, rates and durations it shows
 //! (binary units, like `aws s3 cp`: `12.5 MiB/877.0 MiB (3.4 MiB/s)`).
 
 use std::io::{IsTerminal, Write};
@@ -56,22 +56,54 @@ impl Mode {
     }
 }
 
-/// Shows the progress of one file on stderr.
+/// Shows the progress of the files of one `cme upload` on stderr.
+///
+/// - [`Mode::Lines`]: one line per report, `<file>: <report>`, whatever the number of files.
+/// - [`Mode::Bar`] with one file: `<file>: <report>` redrawn in place, ended when it is done.
+/// - [`Mode::Bar`] with several (`--jobs`): one line redrawn in place for all of them,
+///   `2/5 files, 3 uploading: <the sum of their reports>` ([`summary`]), blanked whenever a file
+///   finishes so that its result starts on a line of its own.
 #[derive(Debug)]
-pub struct Display {
+pub struct Board {
     mode: Mode,
-    label: String,
-    /// The width of the last bar drawn, to blank what a shorter one leaves.
-    drawn: Mutex<usize>,
+    state: Mutex<State>,
 }
 
-impl Display {
-    /// A display in `mode` (already [resolved](Mode::resolve)) for the file shown as `label`.
-    pub fn new(mode: Mode, label: impl Into<String>) -> Self {
+#[derive(Debug)]
+struct State {
+    files: Vec<File>,
+    /// The width of the bar drawn, to blank what a shorter one leaves.
+    drawn: usize,
+}
+
+/// What the board knows of one file.
+#[derive(Debug, Clone, Default)]
+pub struct File {
+    /// The file as shown.
+    pub label: String,
+    /// Its size as known before its upload reported (0: unknown).
+    pub size: u64,
+    /// Its last report.
+    pub last: Option<Progress>,
+    /// Whether its upload ended (uploaded or failed).
+    pub finished: bool,
+}
+
+impl Board {
+    /// A board in `mode` (already [resolved](Mode::resolve)) for the files shown as `labels`,
+    /// whose sizes are `sizes` as far as known.
+    pub fn new(mode: Mode, files: impl IntoIterator<Item = (String, u64)>) -> Self {
+        let files = files
+            .into_iter()
+            .map(|(label, size)| File {
+                label,
+                size,
+                ..File::default()
+            })
+            .collect();
         Self {
             mode,
-            label: label.into(),
-            drawn: Mutex::new(0),
+            state: Mutex::new(State { files, drawn: 0 }),
         }
     }
 
@@ -80,32 +112,79 @@ impl Display {
         matches!(self.mode, Mode::Bar | Mode::Lines)
     }
 
-    /// Shows a report.
-    pub fn report(&self, progress: &Progress) {
-        let line = format!("{}: {}", self.label, describe(progress));
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Shows a report of file `n`.
+    pub fn report(&self, n: usize, progress: &Progress) {
+        let mut state = self.state();
+        let Some(file) = state.files.get_mut(n) else {
+            return;
+        };
+        file.last = Some(progress.clone());
+        let line = match (self.mode, state.files.as_slice()) {
+            (Mode::Bar, [_, _, ..]) => summary(&state.files),
+            (Mode::Bar | Mode::Lines, _) => {
+                format!("{}: {}", state.files[n].label, describe(progress))
+            }
+            (Mode::Auto | Mode::None, _) => return,
+        };
         let mut stderr = std::io::stderr().lock();
         // Progress is a courtesy: a stderr that cannot be written to fails nothing.
-        let _ = match self.mode {
-            Mode::Bar => {
-                let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
-                let width = line.chars().count();
-                let blank = " ".repeat(drawn.saturating_sub(width));
-                *drawn = width;
-                write!(stderr, "\r{line}{blank}").and_then(|()| stderr.flush())
-            }
-            Mode::Lines => writeln!(stderr, "{line}"),
-            Mode::Auto | Mode::None => Ok(()),
+        let _ = if self.mode == Mode::Bar {
+            let width = line.chars().count();
+            let blank = " ".repeat(state.drawn.saturating_sub(width));
+            state.drawn = width;
+            write!(stderr, "\r{line}{blank}").and_then(|()| stderr.flush())
+        } else {
+            writeln!(stderr, "{line}")
         };
     }
 
-    /// Ends the bar's line, so that what follows starts on a line of its own.
-    pub fn finish(&self) {
-        let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
-        if self.mode == Mode::Bar && *drawn > 0 {
-            let _ = writeln!(std::io::stderr());
-            *drawn = 0;
+    /// Marks file `n` finished and gets the bar out of the way of what follows: one file's bar
+    /// keeps its last line, the summary of several is blanked (the next report draws it again).
+    pub fn finish(&self, n: usize) {
+        let mut state = self.state();
+        if let Some(file) = state.files.get_mut(n) {
+            file.finished = true;
+        }
+        if self.mode != Mode::Bar || state.drawn == 0 {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        let _ = if state.files.len() == 1 {
+            writeln!(stderr)
+        } else {
+            let blank = " ".repeat(state.drawn);
+            write!(stderr, "\r{blank}\r").and_then(|()| stderr.flush())
+        };
+        state.drawn = 0;
+    }
+}
+
+/// The summary of several files in one line: `2/5 files, 3 uploading: ` and the sum of their
+/// reports (their bytes over the sizes of all, the rates of those uploading).
+pub fn summary(files: &[File]) -> String {
+    let mut sum = Progress::default();
+    sum.phase = Phase::Sending;
+    let (mut finished, mut uploading) = (0, 0);
+    for file in files {
+        let last = file.last.as_ref();
+        sum.total_bytes += last.map_or(file.size, |p| p.total_bytes.max(file.size));
+        sum.bytes_done += last.map_or(0, |p| p.bytes_done);
+        if file.finished {
+            finished += 1;
+        } else if let Some(p) = last {
+            uploading += 1;
+            sum.bytes_per_second += p.bytes_per_second;
         }
     }
+    format!(
+        "{finished}/{} files, {uploading} uploading: {}",
+        files.len(),
+        describe(&sum)
+    )
 }
 
 /// One report in words: `42.0% 3.4 MiB/8.0 MiB (1.2 MiB/s, ETA 0:04), part 2/3`.
@@ -241,5 +320,48 @@ mod tests {
         assert_eq!(describe(&p), " 25.0% 2.0 MiB/8.0 MiB");
         p.phase = Phase::Done;
         assert_eq!(describe(&p), "8.0 MiB done");
+    }
+
+    #[test]
+    fn several_files_sum_up_in_one_line() {
+        let report = |phase, total: u64, done: u64, rate: f64| {
+            let mut p = Progress::default();
+            p.phase = phase;
+            p.total_bytes = total;
+            p.bytes_done = done;
+            p.bytes_per_second = rate;
+            p
+        };
+        let file = |size, last, finished| File {
+            label: "f".into(),
+            size,
+            last,
+            finished,
+        };
+        let files = [
+            // Uploaded.
+            file(
+                2 << 20,
+                Some(report(Phase::Done, 2 << 20, 2 << 20, 0.0)),
+                true,
+            ),
+            // Uploading, at 1 MiB/s each.
+            file(
+                4 << 20,
+                Some(report(Phase::Sending, 4 << 20, 1 << 20, 1048576.0)),
+                false,
+            ),
+            file(
+                0,
+                Some(report(Phase::Sending, 2 << 20, 1 << 20, 1048576.0)),
+                false,
+            ),
+            // Not started: its size counts, none of it is done.
+            file(8 << 20, None, false),
+        ];
+        assert_eq!(
+            summary(&files),
+            "1/4 files, 2 uploading:  25.0% 4.0 MiB/16.0 MiB (2.0 MiB/s, ETA 0:06)"
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! `cme upload FILE...`: the SDK's upload (`client.material().upload(path)`) of each file in
-//! turn, with progress on stderr, a checkpoint per file so that the same command goes on after
-//! an interruption, and Ctrl-C stopping cleanly (the checkpoint kept, exit 130).
+//! `cme upload FILE...`: the SDK's upload (`client.material().upload(path)`) of each file,
+//! `--jobs N` of them at once (one by default), with progress on stderr, a checkpoint per file
+//! so that the same command goes on after an interruption, and Ctrl-C stopping cleanly (every
+//! checkpoint kept, exit 130).
 //!
 //! - Each file's checkpoint is `--checkpoint PATH` (one file only), else
 //!   `uploads/<name>-<hash>.json` in the config directory ([`default_checkpoint`]): private to
@@ -13,6 +14,10 @@
 //!   (`MaterialClient::abort_upload`): COS drops its parts, the checkpoint goes.
 //! - The result of each file is an [`UploadResult`]: one object for one file, a list (printed
 //!   as the files finish) for several.
+//! - With several files, one that fails stops none of the others. The command then fails with
+//!   [`Failure::Files`]: each failed file's error, the highest of their exit statuses, and the
+//!   command that goes on with the files not uploaded ([`without_files`]). Ctrl-C stops every
+//!   upload in flight (exit 130) and prints the same command.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -22,6 +27,7 @@ use clap::ArgMatches;
 use cme_sdk::types::{Entity, MaterialType};
 use cme_sdk::upload::{UploadError, Uploaded};
 use cme_sdk::Client;
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
@@ -49,6 +55,8 @@ pub struct Request {
     pub part_size: Option<u64>,
     /// `--concurrency`.
     pub concurrency: Option<usize>,
+    /// `--jobs`: files uploaded at once.
+    pub jobs: usize,
     /// `--retries`: attempts of each VOD and COS request.
     pub retries: Option<u32>,
     /// `--checkpoint`.
@@ -155,6 +163,7 @@ impl Request {
                 .unwrap_or_default(),
             part_size: m.get_one::<u64>("part-size").copied(),
             concurrency: m.get_one::<u16>("concurrency").map(|n| usize::from(*n)),
+            jobs: m.get_one::<u16>("jobs").map_or(1, |n| usize::from(*n)),
             retries: m.get_one::<u32>("retries").copied(),
             checkpoint: m.get_one::<PathBuf>("checkpoint").cloned(),
             no_resume: m.get_flag("no-resume"),
@@ -245,7 +254,8 @@ pub struct Place<'a> {
     pub args: &'a [OsString],
 }
 
-/// `cme upload FILE...`: uploads each file in turn and prints its [`UploadResult`].
+/// `cme upload FILE...`: uploads the files, `--jobs` at once, and prints the [`UploadResult`]
+/// of each as it finishes.
 pub async fn run(
     client: &Client,
     request: &Request,
@@ -260,100 +270,141 @@ pub async fn run(
     } else {
         request.progress.resolve()
     };
+    let files = &request.files;
+    // The sizes, for the sum of several files' progress; a file that cannot be read fails in
+    // its upload, with the SDK's error.
+    let board = progress::Board::new(
+        mode,
+        files.iter().map(|f| {
+            let size = std::fs::metadata(f).map_or(0, |m| m.len());
+            (f.display().to_string(), size)
+        }),
+    );
+    let board = Arc::new(board);
+    let mut uploads = futures_util::stream::iter(files.iter().enumerate())
+        .map(|(n, file)| {
+            let board = Arc::clone(&board);
+            async move { (n, one(client, request, n, file, place, mode, board).await) }
+        })
+        .buffer_unordered(request.jobs.max(1));
     let mut stdout = std::io::stdout().lock();
-    if let [file] = request.files.as_slice() {
-        let result = one(client, request, file, place, mode, interrupted.as_mut()).await?;
-        return output.print(&mut stdout, to_json(&result)?);
-    }
-    let mut list = output.list(&mut stdout);
-    let mut failed = None;
-    for (n, file) in request.files.iter().enumerate() {
-        let result = one(client, request, file, place, mode, interrupted.as_mut()).await;
-        match result.and_then(|r| to_json(&r)).and_then(|r| list.item(r)) {
-            Ok(()) => {}
-            Err(e) => {
-                failed = Some(with_remaining(e, &request.files[n..]));
-                break;
+    let mut list = (files.len() > 1).then(|| output.list(&mut stdout));
+    let mut uploaded = vec![false; files.len()];
+    let mut failed = Vec::new();
+    loop {
+        let next = tokio::select! {
+            next = uploads.next() => next,
+            _ = interrupted.as_mut() => {
+                // Dropping the uploads stops them; each keeps the checkpoint of its last part.
+                drop(uploads);
+                (0..files.len()).for_each(|n| board.finish(n));
+                let message = match files.as_slice() {
+                    [file] => interruption(file, checkpoint(request, place, file)?.as_deref(), place),
+                    _ => interruption_of_several(request, place, &uploaded)?,
+                };
+                let printed = list.map_or(Ok(()), |list| list.finish());
+                return printed.and(Err(Failure::Interrupted(message)));
             }
+        };
+        let Some((n, result)) = next else { break };
+        match (result, &mut list) {
+            (Ok(result), None) => {
+                return output.print(&mut std::io::stdout().lock(), to_json(&result)?)
+            }
+            (Err(e), None) => return Err(e),
+            // A result that cannot be printed (stdout closed) stops everything.
+            (Ok(result), Some(list)) => {
+                list.item(to_json(&result)?)?;
+                uploaded[n] = true;
+            }
+            (Err(e), Some(_)) => failed.push((n, e)),
         }
     }
     // The results printed so far stay a complete list.
-    let finished = list.finish();
-    match failed {
-        Some(e) => Err(e),
-        None => finished,
+    let finished = list.map_or(Ok(()), |list| list.finish());
+    if failed.is_empty() {
+        return finished;
     }
+    failed.sort_by_key(|(n, _)| *n);
+    let resume = resume_command(place, &uploaded);
+    Err(Failure::Files {
+        failed: failed
+            .into_iter()
+            .map(|(n, e)| (files[n].display().to_string(), e))
+            .collect(),
+        of: files.len(),
+        resume: format!(
+            "the uploaded ones are on stdout; to go on with the others (a checkpoint sends only \
+             the parts COS lacks), run:\n  {resume}"
+        ),
+    })
 }
 
 fn to_json(result: &UploadResult) -> Result<Value, Failure> {
     serde_json::to_value(result).map_err(|e| Failure::io("encoding the result", e))
 }
 
-/// Names the files not uploaded yet in an error of a command of several files.
-fn with_remaining(failure: Failure, remaining: &[PathBuf]) -> Failure {
-    let files: Vec<String> = remaining.iter().map(|f| quote(f.as_os_str())).collect();
-    let note = format!(
-        "\ncme: not uploaded: {} (the uploaded ones are on stdout)",
-        files.join(" ")
-    );
-    match failure {
-        Failure::Interrupted(m) => Failure::Interrupted(m + &note),
-        other => other,
-    }
+/// The checkpoint the upload of `file` keeps: `--checkpoint`, else its default one, none for
+/// standard input and with `--no-resume`.
+fn checkpoint(
+    request: &Request,
+    place: &Place<'_>,
+    file: &Path,
+) -> Result<Option<PathBuf>, Failure> {
+    Ok(match (&request.checkpoint, request.no_resume) {
+        _ if is_stdin(file) => None,
+        (Some(path), _) => Some(path.clone()),
+        (None, false) => Some(default_checkpoint(place.dir, file)?),
+        (None, true) => None,
+    })
 }
 
-/// Uploads one file, stopping at Ctrl-C.
+/// Uploads file `n`, showing its progress on `board`.
 async fn one(
     client: &Client,
     request: &Request,
+    n: usize,
     file: &Path,
     place: &Place<'_>,
     mode: Mode,
-    interrupted: std::pin::Pin<&mut impl std::future::Future<Output = std::io::Result<()>>>,
+    board: Arc<progress::Board>,
 ) -> Result<UploadResult, Failure> {
-    let shown = file.display().to_string();
-    let display = Arc::new(progress::Display::new(mode, shown.clone()));
-    let (task, checkpoint) = if is_stdin(file) {
+    let show = Shown {
+        board: &board,
+        n,
+        mode,
+    };
+    let task = if is_stdin(file) {
         let (input, len) = stdin_file()?;
         let name = request.name.clone().unwrap_or_default();
         let upload = client.material().upload_reader(input, len, name);
-        (configure(upload, request, mode, &display).start(), None)
+        configure(upload, request, &show).start()
     } else {
-        let checkpoint = match (&request.checkpoint, request.no_resume) {
-            (Some(path), _) => Some(path.clone()),
-            (None, false) => Some(default_checkpoint(place.dir, file)?),
-            (None, true) => None,
-        };
-        if let Some(path) = &checkpoint {
-            make_parent(path)?;
-        }
         let mut upload = client.material().upload(file);
-        if let Some(path) = &checkpoint {
+        if let Some(path) = checkpoint(request, place, file)? {
+            make_parent(&path)?;
             upload = upload.checkpoint(path);
         }
-        (
-            configure(upload, request, mode, &display).start(),
-            checkpoint,
-        )
+        configure(upload, request, &show).start()
     };
-    let outcome = tokio::select! {
-        outcome = task => outcome,
-        _ = interrupted => {
-            display.finish();
-            return Err(Failure::Interrupted(interruption(file, checkpoint.as_deref(), place)));
-        }
-    };
-    display.finish();
+    let outcome = task.await;
+    board.finish(n);
     let uploaded = outcome.map_err(|e| explain(e, file))?;
     Ok(UploadResult::new(file, uploaded))
+}
+
+/// Where an upload shows its progress: file `n` of `board`, in `mode`.
+struct Shown<'a> {
+    board: &'a Arc<progress::Board>,
+    n: usize,
+    mode: Mode,
 }
 
 /// The options of `request` set on an upload.
 fn configure<S>(
     mut upload: cme_sdk::upload::Upload<S>,
     request: &Request,
-    mode: Mode,
-    display: &Arc<progress::Display>,
+    shown: &Shown<'_>,
 ) -> cme_sdk::upload::Upload<S> {
     if let Some(name) = &request.name {
         upload = upload.name(name);
@@ -380,11 +431,11 @@ fn configure<S>(
         let policy = cme_sdk::upload::default_upload_retry().with_max_attempts(attempts);
         upload = upload.retry(policy);
     }
-    if display.is_on() {
-        let display = Arc::clone(display);
+    if shown.board.is_on() {
+        let (board, n) = (Arc::clone(shown.board), shown.n);
         upload = upload
-            .progress_interval(mode.interval())
-            .on_progress(move |p| display.report(p));
+            .progress_interval(shown.mode.interval())
+            .on_progress(move |p| board.report(n, p));
     }
     upload
 }
@@ -423,6 +474,99 @@ fn interruption(file: &Path, checkpoint: Option<&Path>, place: &Place<'_>) -> St
         command.join(" "),
         quote(file.as_os_str()),
     )
+}
+
+/// What Ctrl-C left of several files, and how to go on: the files not `uploaded`, those of them
+/// whose checkpoints are kept, and the command for them.
+fn interruption_of_several(
+    request: &Request,
+    place: &Place<'_>,
+    uploaded: &[bool],
+) -> Result<String, Failure> {
+    let mut left = Vec::new();
+    let mut kept = Vec::new();
+    for (file, _) in request
+        .files
+        .iter()
+        .zip(uploaded)
+        .filter(|(_, done)| !**done)
+    {
+        left.push(quote(file.as_os_str()));
+        if checkpoint(request, place, file)?.is_some_and(|c| c.exists()) {
+            kept.push(quote(file.as_os_str()));
+        }
+    }
+    let kept = match kept.as_slice() {
+        [] => "none of them kept a checkpoint yet".to_owned(),
+        _ => format!("the checkpoints of {} are kept", kept.join(" ")),
+    };
+    let again = if uploaded.contains(&true) {
+        "it for the files not uploaded (the uploaded ones are on stdout)"
+    } else {
+        "the same command again"
+    };
+    Ok(format!(
+        "interrupted: {} of {} files not uploaded: {}; {kept}.\n\
+         cme: to go on (only the parts COS lacks are sent), run {again}:\n  {}\n\
+         cme: to give one up: cme upload --abort FILE",
+        left.len(),
+        request.files.len(),
+        left.join(" "),
+        resume_command(place, uploaded),
+    ))
+}
+
+/// The command line, quoted for a shell, without the files `uploaded`.
+fn resume_command(place: &Place<'_>, uploaded: &[bool]) -> String {
+    let args = without_files(place.args, uploaded);
+    let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+    words.join(" ")
+}
+
+/// The command line `args` of `cme upload FILE...` without the FILE arguments whose
+/// `uploaded` is true (the k-th FILE argument is the k-th file): the command that goes on with
+/// the others. The options' values are told from the FILE arguments by the options clap knows
+/// take one.
+pub fn without_files(args: &[OsString], uploaded: &[bool]) -> Vec<OsString> {
+    let tree = crate::commands::for_args(args);
+    let mut with_values: Vec<String> = Vec::new();
+    let upload = tree.find_subcommand("upload");
+    for arg in tree
+        .get_arguments()
+        .chain(upload.into_iter().flat_map(|u| u.get_arguments()))
+    {
+        if arg.is_positional() || !arg.get_action().takes_values() {
+            continue;
+        }
+        with_values.extend(arg.get_long().map(|l| format!("--{l}")));
+        with_values.extend(arg.get_short().map(|s| format!("-{s}")));
+    }
+    let mut kept = Vec::with_capacity(args.len());
+    let mut words = args.iter();
+    kept.extend(words.next().cloned());
+    // Positional words: `upload` first, then the files.
+    let mut positional = 0usize;
+    let mut options_end = false;
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy();
+        if !options_end && text == "--" {
+            options_end = true;
+        } else if !options_end && text.starts_with('-') && text != "-" {
+            kept.push(word.clone());
+            if with_values.iter().any(|w| *w == text) {
+                kept.extend(words.next().cloned());
+            }
+            continue;
+        } else {
+            positional += 1;
+            let file = positional.checked_sub(2);
+            if file.is_some_and(|k| uploaded.get(k) == Some(&true)) {
+                continue;
+            }
+        }
+        kept.push(word.clone());
+    }
+    kept
 }
 
 /// An argument as a POSIX shell reads it back: as is when it is plain, else in single quotes.
@@ -566,6 +710,36 @@ mod tests {
         assert_eq!(quote("my clip.mp4".as_ref()), "'my clip.mp4'");
         assert_eq!(quote("it's.mp4".as_ref()), r"'it'\''s.mp4'");
         assert_eq!(quote("".as_ref()), "''");
+    }
+
+    #[test]
+    fn the_command_that_goes_on_leaves_out_the_uploaded_files() {
+        let line =
+            |words: &str| -> Vec<OsString> { words.split(' ').map(OsString::from).collect() };
+        let without = |words: &str, uploaded: &[bool]| -> String {
+            let kept = without_files(&line(words), uploaded);
+            let kept: Vec<String> = kept
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            kept.join(" ")
+        };
+        // An option's value that is also a file's name is not taken for the file.
+        assert_eq!(
+            without(
+                "cme -o json upload --tag a.mp4 a.mp4 b.mp4 --jobs 2 c.mp4",
+                &[true, false, true]
+            ),
+            "cme -o json upload --tag a.mp4 b.mp4 --jobs 2"
+        );
+        assert_eq!(
+            without(
+                "cme --profile upload upload --progress=lines a b -- -c",
+                &[false, true, false]
+            ),
+            "cme --profile upload upload --progress=lines a -- -c"
+        );
+        assert_eq!(without("cme upload a b", &[false, false]), "cme upload a b");
     }
 
     #[test]

@@ -178,6 +178,133 @@ fn several_files_give_a_list_and_text_output_works() {
     assert_ne!(ids[0], ids[1]);
 }
 
+/// `--jobs 3`: four files at once, their progress in lines named after them. The big one
+/// fails at its second part (one attempt allowed); the three others (one part each, a COS
+/// PutObject the fault does not strike) still become media. The command names the failed
+/// file's error, exits non-zero, and prints the command that goes on with it alone, which
+/// sends only its missing parts.
+#[test]
+fn several_files_at_once_and_one_failing_stops_none_of_the_others() {
+    let s = Setup::new("upload-jobs");
+    let dir = s.home.path();
+    let big = clip(dir, "big.mp4", 3);
+    let small: Vec<PathBuf> = (0..3)
+        .map(|k| {
+            let path = dir.join(format!("small{k}.mp4"));
+            std::fs::write(&path, sample_mp4(12.5, 1280, 720, MIB / 2 + k * 4096)).unwrap();
+            path
+        })
+        .collect();
+    let paths: Vec<&str> = std::iter::once(&big)
+        .chain(&small)
+        .map(|p| p.to_str().unwrap())
+        .collect();
+    let mut args = vec!["upload"];
+    args.extend(&paths);
+    args.extend([
+        "--jobs",
+        "3",
+        "--progress",
+        "lines",
+        "--part-size",
+        "1MiB",
+        "--concurrency",
+        "1",
+        "--retries",
+        "1",
+        "-o",
+        "json",
+    ]);
+    let child = after_the_first_part(
+        &s,
+        &args,
+        FaultSpec::status(503)
+            .cos(CosOperation::UploadPart)
+            .times(1),
+    );
+    let failed = Run::from(child.wait_with_output().unwrap());
+    assert_no_traceback(&failed);
+    assert!(
+        failed.code == 3 || failed.code == 5,
+        "exit {}: {}",
+        failed.code,
+        failed.stderr
+    );
+    // Stdout: the list of the media made, then the error.
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&failed.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}: {}", failed.stdout));
+    let [results, error] = docs.as_slice() else {
+        panic!("a list and an error: {}", failed.stdout)
+    };
+    let mut done: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["File"].as_str().unwrap())
+        .collect();
+    done.sort_unstable();
+    assert_eq!(done, paths[1..]);
+    for result in results.as_array().unwrap() {
+        let id = result["MaterialId"].as_str().expect("a MaterialId");
+        let described = s.json(&["material", "describe-materials", "--material-ids", id]);
+        assert_eq!(
+            described["MaterialInfoSet"][0]["BasicInfo"]["MaterialId"],
+            id
+        );
+    }
+    assert_eq!(error["Error"]["Message"], "1 of 4 files not uploaded");
+    assert_eq!(error["Error"]["Files"][0]["File"], paths[0]);
+    assert_eq!(error["Error"]["Files"][0]["Step"], "part 2");
+    // Stderr: the progress of each file, named; the failed file's error; how to go on.
+    for path in &paths {
+        assert!(
+            failed.stderr.contains(&format!("{path}: ")),
+            "{}",
+            failed.stderr
+        );
+    }
+    assert!(
+        failed.stderr.contains("1 of 4 files not uploaded")
+            && failed
+                .stderr
+                .contains(&format!("cme: {}: upload failed at part 2", paths[0])),
+        "{}",
+        failed.stderr
+    );
+    let resume = failed
+        .stderr
+        .lines()
+        .skip_while(|l| !l.ends_with("run:"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command to go on in {}", failed.stderr));
+    let words: Vec<&str> = resume.split_whitespace().collect();
+    assert!(words.contains(&paths[0]), "{resume}");
+    assert!(paths[1..].iter().all(|p| !words.contains(p)), "{resume}");
+    assert_eq!(
+        checkpoints(&s).len(),
+        1,
+        "the failed file's checkpoint is kept"
+    );
+
+    // One file left: its result is one object.
+    let resumed = Run::from(s.command(&words[1..]).output().unwrap()).ok();
+    assert_eq!(resumed["File"], paths[0]);
+    assert_eq!(resumed["Resumed"], true);
+    assert_eq!(resumed["PartsSkipped"], 1);
+    assert_eq!(resumed["PartsSent"], 2);
+    assert_eq!(
+        s.emulator
+            .stats()
+            .executed(CosOperation::UploadPart.route()),
+        3
+    );
+    assert!(checkpoints(&s).is_empty());
+    let id = resumed["MaterialId"].as_str().unwrap();
+    s.json(&["material", "describe-materials", "--material-ids", id]);
+}
+
 #[test]
 fn a_failed_upload_names_its_step_and_the_same_command_sends_only_the_missing_parts() {
     let s = Setup::new("upload-resume");
@@ -348,6 +475,7 @@ fn bad_inputs_are_refused_before_anything_is_sent() {
         ),
         (&["upload", a, "--material-type", "HOLOGRAM"], 2, "HOLOGRAM"),
         (&["upload", a, "--concurrency", "0"], 2, "--concurrency"),
+        (&["upload", a, a, "--jobs", "0"], 2, "--jobs"),
         (&["upload"], 2, "<FILE>"),
     ];
     for (args, code, message) in cases {
