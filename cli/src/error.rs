@@ -22,7 +22,7 @@ use std::fmt;
 
 use cme_sdk::upload::UploadError;
 use cme_sdk::{AuthError, ErrorKind};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Exit status of a usage error.
 pub const EXIT_USAGE: u8 = 2;
@@ -121,12 +121,12 @@ impl Failure {
         if let Failure::Files { failed, of, .. } = self {
             error["Message"] = json!(format!("{} of {of} files not uploaded", failed.len()));
             let files = failed.iter().map(|(file, e)| {
-                let mut one = json!({ "File": file });
+                let mut one = Map::new();
+                one.insert("File".into(), json!(file));
                 if let Value::Object(fields) = &mut e.to_json()["Error"] {
-                    one.as_object_mut()
-                        .map(|o| o.extend(std::mem::take(fields)));
+                    one.extend(std::mem::take(fields));
                 }
-                one
+                Value::Object(one)
             });
             error["Files"] = Value::Array(files.collect());
         }
@@ -217,6 +217,29 @@ mod tests {
         assert_eq!(
             io.to_json(),
             json!({"Error": {"Kind": "io", "Message": "reading req.json: No such file"}})
+        );
+
+        // Several files: the highest status of theirs, each named.
+        let files = Failure::Files {
+            failed: vec![
+                ("a.mp4".into(), Failure::usage("empty")),
+                ("b.mp4".into(), Failure::io("reading b.mp4", "gone")),
+            ],
+            of: 3,
+            resume: "run: cme upload a.mp4 b.mp4".into(),
+        };
+        assert_eq!(files.exit_code(), EXIT_IO);
+        assert_eq!(
+            files.to_string(),
+            "2 of 3 files not uploaded:\ncme: a.mp4: empty\ncme: b.mp4: reading b.mp4: gone\n\
+             cme: run: cme upload a.mp4 b.mp4"
+        );
+        assert_eq!(
+            files.to_json(),
+            json!({"Error": {"Kind": "io", "Message": "2 of 3 files not uploaded", "Files": [
+                {"File": "a.mp4", "Kind": "usage", "Message": "empty"},
+                {"File": "b.mp4", "Kind": "io", "Message": "reading b.mp4: gone"},
+            ]}})
         );
     }
 }
