@@ -20,6 +20,8 @@ use crate::spec::{self, ActionSpec, ClassSpec};
 
 /// What every command needs: the environment, the global flags and the output.
 struct Context {
+    /// The command line, the program's name first.
+    args: Vec<OsString>,
     env: Env,
     flags: Flags,
     output: Output,
@@ -86,6 +88,7 @@ pub fn run(args: Vec<OsString>, env: Env) -> u8 {
         Err(failure) => return report(&failure, format),
     };
     let context = Context {
+        args: args.clone(),
         env,
         flags,
         output,
@@ -150,6 +153,7 @@ async fn execute(matches: &ArgMatches, cx: &Context) -> Result<(), Failure> {
         return call(cx, class, action, m).await;
     }
     match name {
+        "upload" => upload(cx, m).await,
         "sign" => sign(cx, m),
         "login" => login(cx).await,
         "logout" => logout(cx),
@@ -304,6 +308,23 @@ fn keep_ticket(
     }
 }
 
+/// `cme upload FILE...` and `cme upload --abort FILE`.
+async fn upload(cx: &Context, m: &ArgMatches) -> Result<(), Failure> {
+    let request = crate::upload::Request::from_matches(m)?;
+    let settings = cx.settings()?;
+    let session = Session::open(&settings, cx.timeout)?;
+    let result = if request.abort {
+        crate::upload::abort(&session.client, &request, &settings.dir, &cx.output).await
+    } else {
+        let place = crate::upload::Place {
+            dir: &settings.dir,
+            args: &cx.args,
+        };
+        crate::upload::run(&session.client, &request, &place, &cx.output, cx.quiet).await
+    };
+    keep_ticket(cx, &session, result)
+}
+
 /// `cme sign login|upload|open-project`.
 fn sign(cx: &Context, m: &ArgMatches) -> Result<(), Failure> {
     let (kind, m) = m
@@ -409,6 +430,8 @@ fn whoami(cx: &Context) -> Result<(), Failure> {
         "SecretId": value(&settings.secret_id),
         "LoginEndpoint": settings.login_endpoint.value,
         "ApiEndpoint": settings.api_endpoint.value,
+        "VodEndpoint": settings.vod_endpoint.value,
+        "CosEndpoint": value(&settings.cos_endpoint),
         "TicketKept": session::has_ticket(&settings),
     }))
 }
@@ -566,6 +589,9 @@ fn configure_list(cx: &Context, settings: &Settings) -> Result<(), Failure> {
         row("user", settings.user.as_ref(), &plain),
         row("login-endpoint", Some(&settings.login_endpoint), &plain),
         row("api-endpoint", Some(&settings.api_endpoint), &plain),
+        row("vod-endpoint", Some(&settings.vod_endpoint), &plain),
+        row("vod-backup-endpoint", settings.vod_backup_endpoint.as_ref(), &plain),
+        row("cos-endpoint", settings.cos_endpoint.as_ref(), &plain),
         row("output", settings.output.as_ref(), &plain),
         {
             "Name": "config-file",
@@ -597,10 +623,21 @@ async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
         } else {
             "<user>"
         };
+        let backup = started
+            .vod_backup_url
+            .as_ref()
+            .map(|url| format!(" \\\n    CME_VOD_BACKUP_ENDPOINT={url}"))
+            .unwrap_or_default();
         format!(
-            "\nOr with cme, in another shell:\n  export CME_ENDPOINT={} CME_SECRET_ID={} \\\n    \
-             CME_SECRET_KEY={} CME_PLATFORM={} CME_USER_ID={user}\n  cme material describe-class",
-            started.base_url, started.secret_id, started.secret_key, started.platform
+            "\nOr with cme, in another shell:\n  export CME_ENDPOINT={base} CME_SECRET_ID={} \\\n    \
+             CME_SECRET_KEY={} CME_PLATFORM={} CME_USER_ID={user} \\\n    \
+             CME_VOD_ENDPOINT={base} CME_COS_ENDPOINT={}{backup}\n  cme material describe-class\n  \
+             cme upload clip.mp4",
+            started.secret_id,
+            started.secret_key,
+            started.platform,
+            started.cos_url,
+            base = started.base_url,
         )
     };
     cme_emulator::cli::run(args, Some(&try_cme))

@@ -1,14 +1,14 @@
 //! The command tree, built with clap's builder API from the table of actions: `cme <class>
 //! <action> --flag value` per action of the spec, and the hand-written commands (`sign`,
-//! `login`, `logout`, `whoami`, `raw`, `configure`, `completions`, `emulator`).
+//! `upload`, `login`, `logout`, `whoami`, `raw`, `configure`, `completions`, `emulator`).
 //!
 //! Only what a command line needs is built: [`for_args`] looks at the arguments first and
 //! builds the flags of the one action they name (the other classes and actions are names and
 //! one-line descriptions, enough for help and suggestions). [`full`] builds everything (for
 //! completions and tests).
 //!
-//! `cme upload` is not here yet: it waits for the SDK's upload API (issue #9); it will be a
-//! hand-written command beside `raw`, since an upload is a chain of calls, not one action.
+//! `cme upload` is hand-written ([`crate::upload`]): an upload is a chain of calls, not one
+//! action. Its `--owner` and `--material-type` parse like the generated flags of those types.
 
 use std::ffi::OsString;
 
@@ -44,6 +44,7 @@ const AFTER_HELP: &str = "\
 Getting started:
   cme configure                          set the key, platform and user (interactive)
   cme material describe-class            your class tree (the owner defaults to you)
+  cme upload clip.mp4 --class-id 9       a new medium, with progress; Ctrl-C, then again: resumed
   cme material list-media --class-id 9 --all --output table
   cme project describe-projects --query 'ProjectInfoSet[].Name' --output text
   cme material list-media --generate-cli-skeleton > req.json   (edit it, then:)
@@ -52,12 +53,13 @@ Getting started:
 
 Configuration: profiles in $CME_CONFIG_DIR/config.toml (default ~/.config/cme); --profile or
 CME_PROFILE picks one. The environment overrides the file: CME_SECRET_ID, CME_SECRET_KEY (or
-TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY), CME_PLATFORM, CME_USER_ID, CME_ENDPOINT; flags
-override the environment.
+TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY), CME_PLATFORM, CME_USER_ID, CME_ENDPOINT,
+CME_VOD_ENDPOINT, CME_VOD_BACKUP_ENDPOINT, CME_COS_ENDPOINT (the hosts of uploads); flags override
+the environment.
 
 Output: JSON on stdout when it is not a terminal, tables on a terminal; diagnostics on stderr.
 Exit status: 0 ok, 2 usage, 3 the service's error, 4 authentication, 5 network or timeout,
-6 local I/O.";
+6 local I/O, 130 interrupted (Ctrl-C).";
 
 fn global(arg: Arg) -> Arg {
     arg.global(true).help_heading("Global options")
@@ -353,6 +355,18 @@ fn configure_command() -> Command {
         .arg(setting("endpoint", "The login and API endpoint (an emulator's URL)"))
         .arg(setting("login-endpoint", "The login endpoint, when it differs"))
         .arg(setting("api-endpoint", "The API endpoint, when it differs"))
+        .arg(setting(
+            "vod-endpoint",
+            "The VOD upload host of `cme upload` [default: https://vod2.qcloud.com]",
+        ))
+        .arg(setting(
+            "vod-backup-endpoint",
+            "The backup VOD upload host, tried when the main one is down",
+        ))
+        .arg(setting(
+            "cos-endpoint",
+            "One COS host for every bucket of `cme upload` (a custom domain, an emulator's)",
+        ))
         .arg(
             Arg::new("default-output")
                 .long("default-output")
@@ -406,6 +420,165 @@ fn raw_command() -> Command {
         )
 }
 
+fn upload_command() -> Command {
+    let option = |id: &'static str, value: &'static str, help: &'static str| {
+        Arg::new(id).long(id).value_name(value).help(help)
+    };
+    Command::new("upload")
+        .about("Upload files as new media, with progress, resume and Ctrl-C kept safe")
+        .long_about(
+            "Upload files as new media, the way CME's clients do (CreateUploadMaterial, VOD's \
+             client upload, a COS multipart upload, FinishUploadMaterial), --jobs files at once. \
+             Each medium is named after its file and typed by its extension unless told; it is \
+             yours and goes in your root class unless --owner and --class-id say otherwise.\n\n\
+             A checkpoint is written after every part (--checkpoint, else uploads/ in the config \
+             directory), so after an error or Ctrl-C the same command (with several files: the \
+             one printed, without the files uploaded) goes on, sending only the parts COS does \
+             not have; `cme upload --abort FILE` gives the upload up. A file \
+             the service already has is not sent again (quick upload).\n\n\
+             Progress goes to stderr, as a bar when it is a terminal (one line for all the files \
+             in flight); the result of each file (MaterialId, VodFileId, parts, bytes, …) to \
+             stdout, as it finishes. A file that fails stops none of the others: the command \
+             then names each failed file with its error, prints the command that goes on with \
+             the files not uploaded, and exits with the highest of their statuses (6 over 5 over \
+             4 over 3 over 2). Ctrl-C stops every upload with its checkpoint kept, prints that \
+             command, and exits with 130.",
+        )
+        .after_help(
+            "Examples:\n  \
+             cme upload clip.mp4\n  \
+             cme upload *.mp4 --class-id 9 --tag holiday --query '[].MaterialId' --output text\n  \
+             cme upload clips/* --jobs 4 --progress lines\n  \
+             cme upload cover.bin --material-type IMAGE --name cover.png --owner TEAM:cmetid_1\n  \
+             cme upload - --name clip.mp4 < clip.mp4\n  \
+             cme upload --abort clip.mp4",
+        )
+        .arg(
+            Arg::new("file")
+                .value_name("FILE")
+                .required(true)
+                .num_args(1..)
+                .value_parser(clap::value_parser!(std::path::PathBuf))
+                .help("The files to upload; - reads standard input redirected from a file"),
+        )
+        .arg(option(
+            "name",
+            "NAME",
+            "The medium's name [default: the file's name]; one file only",
+        ))
+        .arg(
+            option(
+                "class-id",
+                "INT",
+                "The class to put the media in [default: the owner's root class]",
+            )
+            .value_parser(clap::value_parser!(i64)),
+        )
+        .arg(
+            option(
+                "owner",
+                "TYPE:ID",
+                "Who owns the media: PERSON:<user> or TEAM:<team id> [default: you]",
+            )
+            .value_parser(FlagValue(&crate::upload::OWNER_TYPE)),
+        )
+        .arg(
+            option(
+                "material-type",
+                "VALUE",
+                "The material type [default: told by the extension]",
+            )
+            .value_parser(FlagValue(&crate::upload::MATERIAL_TYPE)),
+        )
+        .arg(
+            option(
+                "tag",
+                "TAG",
+                "A tag of the media; repeat the flag for several",
+            )
+            .action(ArgAction::Append),
+        )
+        .arg(
+            option(
+                "part-size",
+                "SIZE",
+                "The size of each part: 8MiB, 16M, 5000000 (1 MiB to 5 GiB) [default: 8MiB, more \
+                 for files over 78 GiB]",
+            )
+            .value_parser(|text: &str| crate::progress::parse_size(text)),
+        )
+        .arg(
+            option("concurrency", "N", "Parts sent at once [default: 4]")
+                .value_parser(clap::value_parser!(u16).range(1..=64)),
+        )
+        .arg(
+            option(
+                "jobs",
+                "N",
+                "Files uploaded at once, each with its own checkpoint; memory grows to N × \
+                 --concurrency × --part-size [default: 1]",
+            )
+            .value_parser(clap::value_parser!(u16).range(1..=16)),
+        )
+        .arg(
+            option(
+                "retries",
+                "N",
+                "Attempts of each VOD and COS request, the first included [default: 5]",
+            )
+            .value_parser(clap::value_parser!(u32).range(1..=20)),
+        )
+        .arg(
+            option(
+                "checkpoint",
+                "PATH",
+                "Keep the checkpoint here [default: uploads/<file>-<hash>.json in the config \
+                 directory]; one file only",
+            )
+            .value_parser(clap::value_parser!(std::path::PathBuf)),
+        )
+        .arg(
+            Arg::new("no-resume")
+                .long("no-resume")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("checkpoint")
+                .help("Keep no checkpoint: an interrupted upload starts over"),
+        )
+        .arg(
+            option(
+                "progress",
+                "MODE",
+                "auto: a bar when stderr is a terminal, else nothing; bar; lines (one a second, \
+                 for logs); none [default: auto]",
+            )
+            .value_parser(crate::progress::Mode::NAMES),
+        )
+        .arg(
+            Arg::new("no-progress")
+                .long("no-progress")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("progress")
+                .help("Show no progress (--progress none)"),
+        )
+        .arg(
+            Arg::new("abort")
+                .long("abort")
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all([
+                    "name",
+                    "class-id",
+                    "owner",
+                    "material-type",
+                    "tag",
+                    "no-resume",
+                ])
+                .help(
+                    "Give up the upload of FILE (its checkpoint; or FILE is the checkpoint): COS \
+                     drops its parts, the checkpoint goes",
+                ),
+        )
+}
+
 fn emulator_command() -> Command {
     use clap::Args as _;
     // The about texts after the flags: `augment_args` sets the struct's own doc as the about.
@@ -417,6 +590,7 @@ fn emulator_command() -> Command {
 /// The commands that are not classes.
 fn other_commands() -> Vec<Command> {
     vec![
+        upload_command(),
         sign_command(),
         Command::new("login")
             .about("Log in now and keep the ticket (calls log in by themselves when needed)"),

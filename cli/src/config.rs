@@ -12,13 +12,17 @@
 //! platform = "my_platform"
 //! user = "user_001"
 //! endpoint = "http://127.0.0.1:8686"   # or login-endpoint and api-endpoint
+//! vod-endpoint = "http://127.0.0.1:8686" # the hosts of `cme upload`: VOD (and its backup),
+//! cos-endpoint = "http://127.0.0.1:8687" # and one COS host for every bucket
 //! output = "table"
 //! ```
 //!
 //! The profile is `--profile`, else `$CME_PROFILE`, else `default`. The environment overrides
 //! the file: `CME_SECRET_ID`/`CME_SECRET_KEY` (else `TENCENTCLOUD_SECRET_ID`/
 //! `TENCENTCLOUD_SECRET_KEY`; a key is always taken as a pair from one place), `CME_PLATFORM`,
-//! `CME_USER_ID`, `CME_ENDPOINT`.
+//! `CME_USER_ID`, `CME_ENDPOINT`, `CME_VOD_ENDPOINT`, `CME_VOD_BACKUP_ENDPOINT`,
+//! `CME_COS_ENDPOINT`. The upload hosts are apart from `endpoint`: the service's VOD and COS
+//! hosts are not its CME host.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,6 +46,9 @@ const VARIABLES: &[&str] = &[
     "CME_PLATFORM",
     "CME_USER_ID",
     "CME_ENDPOINT",
+    "CME_VOD_ENDPOINT",
+    "CME_VOD_BACKUP_ENDPOINT",
+    "CME_COS_ENDPOINT",
     "TENCENTCLOUD_SECRET_ID",
     "TENCENTCLOUD_SECRET_KEY",
 ];
@@ -116,6 +123,15 @@ pub struct Profile {
     /// The API endpoint, over `endpoint`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_endpoint: Option<String>,
+    /// The main VOD upload host (`ApplyUploadUGC`, `CommitUploadUGC`) of `cme upload`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vod_endpoint: Option<String>,
+    /// The backup VOD upload host, tried after a network failure of the main one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vod_backup_endpoint: Option<String>,
+    /// One COS host for every bucket of `cme upload` (a custom domain, e.g. an emulator's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_endpoint: Option<String>,
     /// The output format when `--output` is not given: `json`, `table` or `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
@@ -130,6 +146,9 @@ pub const KEYS: &[&str] = &[
     "endpoint",
     "login-endpoint",
     "api-endpoint",
+    "vod-endpoint",
+    "vod-backup-endpoint",
+    "cos-endpoint",
     "output",
 ];
 
@@ -158,6 +177,9 @@ impl Profile {
             "endpoint" => &mut self.endpoint,
             "login-endpoint" => &mut self.login_endpoint,
             "api-endpoint" => &mut self.api_endpoint,
+            "vod-endpoint" => &mut self.vod_endpoint,
+            "vod-backup-endpoint" => &mut self.vod_backup_endpoint,
+            "cos-endpoint" => &mut self.cos_endpoint,
             "output" => &mut self.output,
             other => return Err(unknown_key(other)),
         })
@@ -330,6 +352,12 @@ pub struct Settings {
     pub login_endpoint: Setting,
     /// The API endpoint.
     pub api_endpoint: Setting,
+    /// The main VOD upload host.
+    pub vod_endpoint: Setting,
+    /// The backup VOD upload host: the service's with its main host, else only when set.
+    pub vod_backup_endpoint: Option<Setting>,
+    /// The one COS host of uploads; `None` for each bucket's own host.
+    pub cos_endpoint: Option<Setting>,
     /// The output format's name, when configured.
     pub output: Option<Setting>,
 }
@@ -408,6 +436,26 @@ impl Settings {
         };
         let login_endpoint = pick(&p.login_endpoint, cme_sdk::DEFAULT_LOGIN_ENDPOINT);
         let api_endpoint = pick(&p.api_endpoint, cme_sdk::DEFAULT_API_ENDPOINT);
+        let upload_host = |variable: &'static str, in_file: &Option<String>| {
+            first([
+                from(env.get(variable), Source::Env(variable)),
+                file_value(in_file),
+            ])
+        };
+        let vod_endpoint = upload_host("CME_VOD_ENDPOINT", &p.vod_endpoint).unwrap_or(Setting {
+            value: cme_sdk::upload::DEFAULT_VOD_ENDPOINT.to_owned(),
+            source: Source::Default,
+        });
+        // The service's backup host goes with its main host only: a backup of the real
+        // service behind an emulator (or a proxy) would send uploads where nobody meant.
+        let vod_backup_endpoint = upload_host("CME_VOD_BACKUP_ENDPOINT", &p.vod_backup_endpoint)
+            .or_else(|| {
+                (vod_endpoint.source == Source::Default).then(|| Setting {
+                    value: cme_sdk::upload::DEFAULT_VOD_BACKUP_ENDPOINT.to_owned(),
+                    source: Source::Default,
+                })
+            });
+        let cos_endpoint = upload_host("CME_COS_ENDPOINT", &p.cos_endpoint);
         Ok(Self {
             profile,
             dir,
@@ -417,6 +465,9 @@ impl Settings {
             user,
             login_endpoint,
             api_endpoint,
+            vod_endpoint,
+            vod_backup_endpoint,
+            cos_endpoint,
             output: file_value(&p.output),
         })
     }

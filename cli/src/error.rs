@@ -8,11 +8,21 @@
 //! | 4 | authentication: the login or the ticket was refused, or no key is configured |
 //! | 5 | network: a connection failed, timed out, or a proxy answered with an HTTP error |
 //! | 6 | local I/O: a file could not be read or written |
+//! | 130 | interrupted (Ctrl-C): `cme upload` stopped, its checkpoints kept |
+//!
+//! When some of the files of `cme upload FILE...` fail (the others are uploaded all the same),
+//! the status is the highest of theirs: 6 (a local file) over 5 (the network) over 4 (auth)
+//! over 3 (the service) over 2 (usage); Ctrl-C gives 130 whatever failed before.
+//!
+//! An upload's failures map the same way: its file missing, unreadable or changed is 6; an
+//! input it cannot take (an empty file, an unknown extension, a part size, a checkpoint of
+//! another file) is 2; VOD's and COS's error answers are 3.
 
 use std::fmt;
 
+use cme_sdk::upload::UploadError;
 use cme_sdk::{AuthError, ErrorKind};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Exit status of a usage error.
 pub const EXIT_USAGE: u8 = 2;
@@ -24,6 +34,8 @@ pub const EXIT_AUTH: u8 = 4;
 pub const EXIT_NETWORK: u8 = 5;
 /// Exit status of a local I/O failure.
 pub const EXIT_IO: u8 = 6;
+/// Exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells give).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failed command.
 #[derive(Debug)]
@@ -36,6 +48,17 @@ pub enum Failure {
     Call(cme_sdk::Error),
     /// A local file could not be read or written.
     Io(String),
+    /// Ctrl-C stopped the command; the text says what was kept and how to go on.
+    Interrupted(String),
+    /// Some files of `cme upload FILE...` failed, the others were uploaded.
+    Files {
+        /// Each failed file, as given, with its failure, in the command line's order.
+        failed: Vec<(String, Failure)>,
+        /// How many files the command had.
+        of: usize,
+        /// How to go on with the files not uploaded.
+        resume: String,
+    },
 }
 
 impl Failure {
@@ -55,7 +78,14 @@ impl Failure {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::NotConfigured(_) => EXIT_AUTH,
             Failure::Io(_) => EXIT_IO,
+            Failure::Interrupted(_) => EXIT_INTERRUPTED,
+            Failure::Files { failed, .. } => failed
+                .iter()
+                .map(|(_, e)| e.exit_code())
+                .max()
+                .unwrap_or(EXIT_API),
             Failure::Call(e) => match e.kind() {
+                ErrorKind::Upload(upload) => upload_exit_code(upload),
                 ErrorKind::Auth(_) => EXIT_AUTH,
                 ErrorKind::Api(_) if e.category() == Some(cme_sdk::ErrorCategory::Auth) => {
                     EXIT_AUTH
@@ -78,15 +108,32 @@ impl Failure {
             EXIT_AUTH => "auth",
             EXIT_NETWORK => "network",
             EXIT_IO => "io",
+            EXIT_INTERRUPTED => "interrupted",
             _ => "api",
         }
     }
 
     /// The error as JSON (printed on stdout with `--output json`): `{"Error": {"Kind",
-    /// "Action", "Code", "Message", "RequestId"}}`, each when known.
+    /// "Action", "Code", "Message", "RequestId"}}`, each when known; for several files,
+    /// `{"Error": {"Kind", "Message", "Files": [{"File", "Kind", ...}]}}`.
     pub fn to_json(&self) -> Value {
         let mut error = json!({ "Kind": self.kind() });
+        if let Failure::Files { failed, of, .. } = self {
+            error["Message"] = json!(format!("{} of {of} files not uploaded", failed.len()));
+            let files = failed.iter().map(|(file, e)| {
+                let mut one = Map::new();
+                one.insert("File".into(), json!(file));
+                if let Value::Object(fields) = &mut e.to_json()["Error"] {
+                    one.extend(std::mem::take(fields));
+                }
+                Value::Object(one)
+            });
+            error["Files"] = Value::Array(files.collect());
+        }
         if let Failure::Call(e) = self {
+            if let Some(step) = e.upload_step() {
+                error["Step"] = json!(step.to_string());
+            }
             if let Some(action) = e.action() {
                 error["Action"] = json!(action.to_string());
             }
@@ -110,7 +157,17 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(m) | Failure::NotConfigured(m) | Failure::Io(m) => f.write_str(m),
+            Failure::Usage(m)
+            | Failure::NotConfigured(m)
+            | Failure::Io(m)
+            | Failure::Interrupted(m) => f.write_str(m),
+            Failure::Files { failed, of, resume } => {
+                write!(f, "{} of {of} files not uploaded:", failed.len())?;
+                for (file, e) in failed {
+                    write!(f, "\ncme: {file}: {e}")?;
+                }
+                write!(f, "\ncme: {resume}")
+            }
             Failure::Call(e) => {
                 write!(f, "{e}")?;
                 if let ErrorKind::Auth(AuthError::NoSignatureSource) = e.kind() {
@@ -119,6 +176,24 @@ impl fmt::Display for Failure {
                 Ok(())
             }
         }
+    }
+}
+
+/// The exit status of an upload's own failure: the local file (6), an input or a checkpoint it
+/// cannot take (2), or VOD's and COS's answers (3).
+fn upload_exit_code(e: &UploadError) -> u8 {
+    match e {
+        UploadError::Io { .. }
+        | UploadError::NotAFile { .. }
+        | UploadError::FileChanged { .. }
+        | UploadError::ReaderEnded { .. } => EXIT_IO,
+        UploadError::Empty
+        | UploadError::TooLarge { .. }
+        | UploadError::PartSize { .. }
+        | UploadError::UnknownMaterialType { .. }
+        | UploadError::NoClass
+        | UploadError::Checkpoint { .. } => EXIT_USAGE,
+        _ => EXIT_API,
     }
 }
 
@@ -142,6 +217,29 @@ mod tests {
         assert_eq!(
             io.to_json(),
             json!({"Error": {"Kind": "io", "Message": "reading req.json: No such file"}})
+        );
+
+        // Several files: the highest status of theirs, each named.
+        let files = Failure::Files {
+            failed: vec![
+                ("a.mp4".into(), Failure::usage("empty")),
+                ("b.mp4".into(), Failure::io("reading b.mp4", "gone")),
+            ],
+            of: 3,
+            resume: "run: cme upload a.mp4 b.mp4".into(),
+        };
+        assert_eq!(files.exit_code(), EXIT_IO);
+        assert_eq!(
+            files.to_string(),
+            "2 of 3 files not uploaded:\ncme: a.mp4: empty\ncme: b.mp4: reading b.mp4: gone\n\
+             cme: run: cme upload a.mp4 b.mp4"
+        );
+        assert_eq!(
+            files.to_json(),
+            json!({"Error": {"Kind": "io", "Message": "2 of 3 files not uploaded", "Files": [
+                {"File": "a.mp4", "Kind": "usage", "Message": "empty"},
+                {"File": "b.mp4", "Kind": "io", "Message": "reading b.mp4: gone"},
+            ]}})
         );
     }
 }

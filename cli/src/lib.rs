@@ -11,6 +11,9 @@
 //! The CLI holds the API key (a profile of its config file, or the environment: [`config`]),
 //! signs for its user, logs in by itself and keeps the ticket per profile ([`session`]). Errors
 //! give distinct exit statuses ([`error`]).
+//!
+//! `cme upload` is the SDK's upload of each file ([`upload`]), with progress on stderr
+//! ([`progress`]), a checkpoint per file and Ctrl-C stopping it cleanly.
 
 pub mod app;
 pub mod commands;
@@ -19,8 +22,10 @@ pub mod dispatch;
 pub mod error;
 pub mod input;
 pub mod output;
+pub mod progress;
 pub mod session;
 pub mod spec;
+pub mod upload;
 
 // The generated table of actions (`cargo run -p cme-codegen`). It is formatted by the generator
 // (prettyplease); rustfmt must not rewrite it, or the freshness check fails.

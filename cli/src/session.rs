@@ -100,6 +100,7 @@ impl Session {
         let mut builder = Client::builder()
             .login_endpoint(&settings.login_endpoint.value)
             .api_endpoint(&settings.api_endpoint.value)
+            .vod_endpoint(&settings.vod_endpoint.value)
             .platform(&platform)
             .user(&user)
             .user_agent(format!(
@@ -107,6 +108,12 @@ impl Session {
                 env!("CARGO_PKG_VERSION"),
                 cme_sdk::DEFAULT_USER_AGENT
             ));
+        if let Some(backup) = &settings.vod_backup_endpoint {
+            builder = builder.vod_backup_endpoint(&backup.value);
+        }
+        if let Some(cos) = &settings.cos_endpoint {
+            builder = builder.cos_endpoint(&cos.value);
+        }
         if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }

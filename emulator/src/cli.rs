@@ -165,6 +165,10 @@ pub struct Started {
     pub base_url: String,
     /// The URL of its COS object store: the COS endpoint (custom domain) of a client.
     pub cos_url: String,
+    /// The URL of its backup VOD upload host, when `--vod-backup-listen` turned it on
+    /// ([`RunningEmulator::vod_backup_url`](crate::RunningEmulator::vod_backup_url)): the
+    /// backup VOD endpoint of a client.
+    pub vod_backup_url: Option<String>,
     /// The SecretId signatures must be made with.
     pub secret_id: String,
     /// The SecretKey signatures must be made with (the emulator's own, printed at start).
@@ -190,6 +194,7 @@ pub async fn run(
     let started = Started {
         base_url: emulator.base_url(),
         cos_url: emulator.cos_url(),
+        vod_backup_url: emulator.vod_backup_url(),
         secret_id: config.secret_id.as_deref().unwrap_or(DEMO_SECRET_ID).into(),
         secret_key: config
             .secret_key
@@ -202,6 +207,7 @@ pub async fn run(
     let Started {
         base_url: base,
         cos_url,
+        vod_backup_url,
         secret_id,
         secret_key,
         platform,
@@ -216,7 +222,7 @@ pub async fn run(
         "  VOD upload     : {}/v3/index.php?Action=ApplyUploadUGC|CommitUploadUGC",
         emulator.vod_url()
     );
-    match emulator.vod_backup_url() {
+    match vod_backup_url {
         Some(backup) => println!("  VOD backup     : {backup}/v3/index.php"),
         None => println!("  VOD backup     : off (--vod-backup-listen ADDR)"),
     }

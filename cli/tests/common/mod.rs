@@ -44,7 +44,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(output: Output) -> Self {
+    pub fn from(output: Output) -> Self {
         Self {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -111,6 +111,8 @@ impl Setup {
             ("CME_SECRET_KEY".into(), DEMO_SECRET_KEY.into()),
             ("CME_PLATFORM".into(), DEMO_PLATFORM.into()),
             ("CME_USER_ID".into(), DEMO_USER_ID.into()),
+            ("CME_VOD_ENDPOINT".into(), emulator.base_url()),
+            ("CME_COS_ENDPOINT".into(), emulator.cos_url()),
         ];
         Self {
             emulator,
@@ -130,8 +132,9 @@ impl Setup {
         self.home.path().join("config")
     }
 
-    /// `cme ARGS` with the setup's environment plus `extra`, stdin from `stdin`.
-    pub fn run_with(&self, args: &[&str], extra: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    /// The command `cme ARGS` with the setup's environment, stdin, stdout and stderr left to
+    /// the caller.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cme"));
         command.args(args);
         // Nothing from the machine's environment reaches the CLI: no real key, no real home.
@@ -148,6 +151,12 @@ impl Setup {
         for (k, v) in &self.env {
             command.env(k, v);
         }
+        command
+    }
+
+    /// `cme ARGS` with the setup's environment plus `extra`, stdin from `stdin`.
+    pub fn run_with(&self, args: &[&str], extra: &[(&str, &str)], stdin: Option<&str>) -> Run {
+        let mut command = self.command(args);
         for (k, v) in extra {
             command.env(k, v);
         }
