@@ -308,10 +308,13 @@ fn keep_ticket(
     }
 }
 
-/// `cme upload FILE...` and `cme upload --abort FILE`.
+/// `cme upload FILE|FOLDER...` and `cme upload --abort FILE`.
 async fn upload(cx: &Context, m: &ArgMatches) -> Result<(), Failure> {
-    let request = crate::upload::Request::from_matches(m)?;
+    let mut request = crate::upload::Request::from_matches(m)?;
     let settings = cx.settings()?;
+    if !request.abort {
+        request.expand(&settings.dir)?;
+    }
     let session = Session::open(&settings, cx.timeout)?;
     let result = if request.abort {
         crate::upload::abort(&session.client, &request, &settings.dir, &cx.output).await

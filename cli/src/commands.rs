@@ -425,12 +425,17 @@ fn upload_command() -> Command {
         Arg::new(id).long(id).value_name(value).help(help)
     };
     Command::new("upload")
-        .about("Upload files as new media, with progress, resume and Ctrl-C kept safe")
+        .about("Upload files or folders as new media, with progress, resume and Ctrl-C kept safe")
         .long_about(
             "Upload files as new media, the way CME's clients do (CreateUploadMaterial, VOD's \
              client upload, a COS multipart upload, FinishUploadMaterial), --jobs files at once. \
              Each medium is named after its file and typed by its extension unless told; it is \
              yours and goes in your root class unless --owner and --class-id say otherwise.\n\n\
+             A folder is the files directly in it, in the order of their names (--recursive: \
+             its subfolders' too), each uploaded like a file named; hidden files and the CLI's \
+             checkpoints are left out, links to folders not followed. Files whose extension \
+             tells no material type are refused before anything is sent, all named at once: \
+             give --material-type, or name the files to upload.\n\n\
              A checkpoint is written after every part (--checkpoint, else uploads/ in the config \
              directory), so after an error or Ctrl-C the same command (with several files: the \
              one printed, without the files uploaded) goes on, sending only the parts COS does \
@@ -448,7 +453,8 @@ fn upload_command() -> Command {
             "Examples:\n  \
              cme upload clip.mp4\n  \
              cme upload *.mp4 --class-id 9 --tag holiday --query '[].MaterialId' --output text\n  \
-             cme upload clips/* --jobs 4 --progress lines\n  \
+             cme upload clips/ --jobs 4 --progress lines\n  \
+             cme upload footage/ --recursive --class-id 9\n  \
              cme upload cover.bin --material-type IMAGE --name cover.png --owner TEAM:cmetid_1\n  \
              cme upload - --name clip.mp4 < clip.mp4\n  \
              cme upload --abort clip.mp4",
@@ -459,7 +465,17 @@ fn upload_command() -> Command {
                 .required(true)
                 .num_args(1..)
                 .value_parser(clap::value_parser!(std::path::PathBuf))
-                .help("The files to upload; - reads standard input redirected from a file"),
+                .help(
+                    "The files to upload, or folders of them; - reads standard input redirected \
+                     from a file",
+                ),
+        )
+        .arg(
+            Arg::new("recursive")
+                .long("recursive")
+                .short('r')
+                .action(ArgAction::SetTrue)
+                .help("Upload the files of a folder's subfolders too"),
         )
         .arg(option(
             "name",
@@ -571,6 +587,7 @@ fn upload_command() -> Command {
                     "material-type",
                     "tag",
                     "no-resume",
+                    "recursive",
                 ])
                 .help(
                     "Give up the upload of FILE (its checkpoint; or FILE is the checkpoint): COS \

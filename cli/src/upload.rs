@@ -1,12 +1,12 @@
-//! `cme upload FILE...`: the SDK's upload (`client.material().upload(path)`) of each file,
-//! `--jobs N` of them at once (one by default), with progress on stderr, a checkpoint per file
+//! `cme upload FILE...`: the SDK's upload (`client.material().upload(path)`) of each file (a
+//! folder is the files in it, [`crate::folder`]), `--jobs N` of them at once (one by default), with progress on stderr, a checkpoint per file
 //! so that the same command goes on after an interruption, and Ctrl-C stopping cleanly (every
 //! checkpoint kept, exit 130).
 //!
 //! - Each file's checkpoint is `--checkpoint PATH` (one file only), else
 //!   `uploads/<name>-<hash>.json` in the config directory ([`default_checkpoint`]): private to
 //!   the user (it holds the upload's VOD signature and session key) and the same for the same
-//!   file whatever the working directory. The SDK writes it after every part and removes it
+//!   file whatever the working directory: a file of a folder is resumed like a file named. The SDK writes it after every part and removes it
 //!   once the medium exists; `--no-resume` keeps none.
 //! - `-` reads standard input, when it is a file (`< clip.mp4`): an upload must tell VOD its
 //!   size first, which a pipe cannot. It needs `--name`, and keeps no checkpoint.
@@ -16,7 +16,9 @@
 //!   as the files finish) for several.
 //! - With several files, one that fails stops none of the others. The command then fails with
 //!   [`Failure::Files`]: each failed file's error, the highest of their exit statuses, and the
-//!   command that goes on with the files not uploaded ([`without_files`]). Ctrl-C stops every
+//!   command that goes on with the files not uploaded ([`carry_on`]).
+//! - Files whose material type their extension does not tell (without `--material-type`) are
+//!   refused before anything is sent, all in one usage error ([`Request::expand`]). Ctrl-C stops every
 //!   upload in flight (exit 130) and prints the same command.
 
 use std::ffi::OsString;
@@ -39,8 +41,15 @@ use crate::progress::{self, Mode};
 /// What `cme upload` was asked to do.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The files, `-` for standard input.
+    /// The FILE arguments, `-` for standard input.
+    pub arguments: Vec<PathBuf>,
+    /// `--recursive`: a folder's subfolders too.
+    pub recursive: bool,
+    /// The files to upload: [`Request::arguments`], until [`Request::expand`] lists the files
+    /// of the folders.
     pub files: Vec<PathBuf>,
+    /// The index of the FILE argument each of [`Request::files`] comes from.
+    pub argument_of: Vec<usize>,
     /// `--name`.
     pub name: Option<String>,
     /// `--class-id`.
@@ -148,11 +157,15 @@ impl Request {
                 .ok_or_else(|| Failure::usage(format!("--progress: unknown mode {name}")))?,
             None => Mode::Auto,
         };
+        let arguments: Vec<PathBuf> = m
+            .get_many::<PathBuf>("file")
+            .map(|files| files.cloned().collect())
+            .unwrap_or_default();
         let request = Self {
-            files: m
-                .get_many::<PathBuf>("file")
-                .map(|files| files.cloned().collect())
-                .unwrap_or_default(),
+            recursive: m.get_flag("recursive"),
+            files: arguments.clone(),
+            argument_of: (0..arguments.len()).collect(),
+            arguments,
             name: m.get_one::<String>("name").cloned(),
             class_id: m.get_one::<i64>("class-id").copied(),
             owner,
@@ -172,6 +185,64 @@ impl Request {
         };
         request.check()?;
         Ok(request)
+    }
+
+    /// Lists the files of the folders among the arguments ([`crate::folder::list`]; the CLI's
+    /// checkpoints in the config directory `dir` are never among them), then refuses, before
+    /// anything is sent, flags that name one medium with several files and the files whose
+    /// material type cannot be told.
+    pub fn expand(&mut self, dir: &Path) -> Result<(), Failure> {
+        let skipped = crate::folder::Skipped::checkpoints(dir, self.checkpoint.as_deref());
+        let listed = crate::folder::list(&self.arguments, self.recursive, &skipped)?;
+        (self.files, self.argument_of) = listed.into_iter().map(|f| (f.path, f.argument)).unzip();
+        self.check()?;
+        self.check_types()
+    }
+
+    /// One usage error for all the files whose type neither `--material-type` nor their name
+    /// (or `--name`) tells: naming them, at most [`NAMED`] of them.
+    fn check_types(&self) -> Result<(), Failure> {
+        const NAMED: usize = 10;
+        if self.material_type.is_some() {
+            return Ok(());
+        }
+        let untyped: Vec<&PathBuf> = self
+            .files
+            .iter()
+            .filter(|f| !is_stdin(f))
+            .filter(|f| {
+                let name = self.name.as_deref().map_or(f.as_path(), Path::new);
+                crate::media::material_type_of(name).is_none()
+            })
+            .collect();
+        match untyped.as_slice() {
+            [] => Ok(()),
+            [file] if self.files.len() == 1 => {
+                let name = self.name.as_deref().map_or(file.as_path(), Path::new);
+                let extension = name
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_ascii_lowercase);
+                Err(unknown_type(file, "", extension.as_deref()))
+            }
+            _ => {
+                let mut named: Vec<String> = untyped
+                    .iter()
+                    .take(NAMED)
+                    .map(|f| quote(f.as_os_str()))
+                    .collect();
+                if untyped.len() > NAMED {
+                    named.push(format!("and {} more", untyped.len() - NAMED));
+                }
+                Err(Failure::usage(format!(
+                    "cannot tell the material type of {} of {} files from their extensions:                      {}; give --material-type (VIDEO, AUDIO, IMAGE, …) if they are all of one                      type, or name the files to upload; nothing was sent",
+                    untyped.len(),
+                    self.files.len(),
+                    named.join(" "),
+                )))
+            }
+        }
     }
 
     /// What clap cannot tell: flags that name one medium with several files, `-` with what it
@@ -326,7 +397,7 @@ pub async fn run(
         return finished;
     }
     failed.sort_by_key(|(n, _)| *n);
-    let resume = resume_command(place, &uploaded);
+    let resume = resume_command(request, place, &uploaded);
     Err(Failure::Files {
         failed: failed
             .into_iter()
@@ -512,22 +583,54 @@ fn interruption_of_several(
         left.len(),
         request.files.len(),
         left.join(" "),
-        resume_command(place, uploaded),
+        resume_command(request, place, uploaded),
     ))
 }
 
 /// The command line, quoted for a shell, without the files `uploaded`.
-fn resume_command(place: &Place<'_>, uploaded: &[bool]) -> String {
-    let args = without_files(place.args, uploaded);
+fn resume_command(request: &Request, place: &Place<'_>, uploaded: &[bool]) -> String {
+    let args = carry_on(place.args, &kept(request, uploaded));
     let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
     words.join(" ")
 }
 
-/// The command line `args` of `cme upload FILE...` without the FILE arguments whose
-/// `uploaded` is true (the k-th FILE argument is the k-th file): the command that goes on with
-/// the others. The options' values are told from the FILE arguments by the options clap knows
-/// take one.
-pub fn without_files(args: &[OsString], uploaded: &[bool]) -> Vec<OsString> {
+/// What the command that goes on keeps of a FILE argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// The argument as given: none of its files was uploaded.
+    Whole,
+    /// These of its files, by path: some of them were uploaded (none: the argument goes).
+    Files(Vec<OsString>),
+}
+
+/// What the command that goes on keeps of each FILE argument of `request`, the files
+/// `uploaded`.
+fn kept(request: &Request, uploaded: &[bool]) -> Vec<Kept> {
+    (0..request.arguments.len())
+        .map(|k| {
+            let files = request
+                .files
+                .iter()
+                .zip(&request.argument_of)
+                .zip(uploaded)
+                .filter(|((_, argument), _)| **argument == k)
+                .map(|((file, _), done)| (file, *done));
+            if !files.clone().any(|(_, done)| done) {
+                return Kept::Whole;
+            }
+            let left = files.filter(|(_, done)| !done);
+            Kept::Files(
+                left.map(|(file, _)| file.clone().into_os_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The command line `args` of `cme upload FILE...` with the k-th FILE argument replaced as
+/// `kept[k]` says: the command that goes on with the files not uploaded. The options' values
+/// are told from the FILE arguments by the options clap knows take one.
+pub fn carry_on(args: &[OsString], kept_of: &[Kept]) -> Vec<OsString> {
     let tree = crate::commands::for_args(args);
     let mut with_values: Vec<String> = Vec::new();
     let upload = tree.find_subcommand("upload");
@@ -560,7 +663,8 @@ pub fn without_files(args: &[OsString], uploaded: &[bool]) -> Vec<OsString> {
         } else {
             positional += 1;
             let file = positional.checked_sub(2);
-            if file.is_some_and(|k| uploaded.get(k) == Some(&true)) {
+            if let Some(Kept::Files(files)) = file.and_then(|k| kept_of.get(k)) {
+                kept.extend(files.iter().cloned());
                 continue;
             }
         }
@@ -591,15 +695,7 @@ fn explain(e: cme_sdk::Error, file: &Path) -> Failure {
         .unwrap_or_default();
     match e.upload_error() {
         Some(UploadError::UnknownMaterialType { extension }) => {
-            let what = match extension {
-                Some(ext) => format!("a .{ext} file"),
-                None => "a file without extension".to_owned(),
-            };
-            Failure::usage(format!(
-                "{}: {step}cannot tell the material type of {what}: give --material-type \
-                 (VIDEO, AUDIO, IMAGE, …); nothing was sent",
-                file.display()
-            ))
+            unknown_type(file, &step, extension.as_deref())
         }
         Some(UploadError::NoClass) => Failure::usage(format!(
             "{}: {step}the owner has no class to upload into: give --class-id",
@@ -607,6 +703,19 @@ fn explain(e: cme_sdk::Error, file: &Path) -> Failure {
         )),
         _ => Failure::Call(e),
     }
+}
+
+/// The usage error of a file whose material type its extension does not tell.
+fn unknown_type(file: &Path, step: &str, extension: Option<&str>) -> Failure {
+    let what = match extension {
+        Some(ext) => format!("a .{ext} file"),
+        None => "a file without extension".to_owned(),
+    };
+    Failure::usage(format!(
+        "{}: {step}cannot tell the material type of {what}: give --material-type (VIDEO, \
+         AUDIO, IMAGE, …); nothing was sent",
+        file.display()
+    ))
 }
 
 /// Standard input as a file of known length, or a usage error saying why it cannot be one.
@@ -717,7 +826,14 @@ mod tests {
         let line =
             |words: &str| -> Vec<OsString> { words.split(' ').map(OsString::from).collect() };
         let without = |words: &str, uploaded: &[bool]| -> String {
-            let kept = without_files(&line(words), uploaded);
+            let kept: Vec<Kept> = uploaded
+                .iter()
+                .map(|done| match done {
+                    true => Kept::Files(Vec::new()),
+                    false => Kept::Whole,
+                })
+                .collect();
+            let kept = carry_on(&line(words), &kept);
             let kept: Vec<String> = kept
                 .iter()
                 .map(|a| a.to_string_lossy().into_owned())
@@ -740,6 +856,16 @@ mod tests {
             "cme --profile upload upload --progress=lines a -- -c"
         );
         assert_eq!(without("cme upload a b", &[false, false]), "cme upload a b");
+        // A folder some of whose files were uploaded: the others, by path.
+        let kept = [
+            Kept::Files(vec!["clips/b.mp4".into(), "clips/d.mp4".into()]),
+            Kept::Whole,
+        ];
+        let kept = carry_on(&line("cme upload -r clips --jobs 2 e.mp4"), &kept);
+        assert_eq!(
+            kept,
+            line("cme upload -r clips/b.mp4 clips/d.mp4 --jobs 2 e.mp4")
+        );
     }
 
     #[test]

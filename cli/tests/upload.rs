@@ -449,8 +449,8 @@ fn bad_inputs_are_refused_before_anything_is_sent() {
         (&["upload", missing, "--no-resume"], 6, "missing.mp4"),
         (
             &["upload", dir_s, "--no-resume"],
-            6,
-            "is not a regular file",
+            2,
+            "cannot tell the material type of 1 of 3 files",
         ),
         (
             &["upload", notes],
@@ -485,6 +485,86 @@ fn bad_inputs_are_refused_before_anything_is_sent() {
         assert_eq!(run.code, *code, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
     }
+    assert_eq!(s.received("Material/CreateUploadMaterial"), 0);
+    assert_eq!(
+        s.emulator
+            .stats()
+            .received(CosOperation::UploadPart.route()),
+        0
+    );
+}
+
+/// A folder is the files directly in it, in the order of their names, hidden ones left out;
+/// `--recursive` adds its subfolders' files.
+#[test]
+fn a_folder_is_its_files() {
+    let s = Setup::new("upload-folder");
+    let clips = s.home.path().join("clips");
+    std::fs::create_dir_all(clips.join("sub")).unwrap();
+    clip(&clips, "b.mp4", 1);
+    clip(&clips, "a.mp4", 1);
+    clip(&clips, ".hidden.mp4", 1);
+    clip(&clips.join("sub"), "c.mp4", 1);
+    let folder = clips.to_str().unwrap();
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.extend(["--query", "File", "-o", "text"]);
+        let out = s.run(&args).expect(0).stdout;
+        let root = format!("{folder}/");
+        out.lines().map(|l| l.replace(&root, "")).collect()
+    };
+    assert_eq!(files(&["upload", folder]), ["a.mp4", "b.mp4"]);
+    assert_eq!(s.received("Material/CreateUploadMaterial"), 2);
+    assert_eq!(
+        files(&["upload", "--recursive", folder]),
+        ["a.mp4", "b.mp4", "sub/c.mp4"]
+    );
+    assert_eq!(s.received("Material/CreateUploadMaterial"), 5);
+    // A folder of one file is that file: one result, not a list.
+    let sub = clips.join("sub");
+    let one = s
+        .run(&["upload", sub.to_str().unwrap(), "-o", "json"])
+        .expect(0);
+    assert_eq!(one.json()["File"], sub.join("c.mp4").to_str().unwrap());
+}
+
+/// A folder holding files of no known type is refused at once, naming them; so is a folder
+/// with no file.
+#[test]
+fn folders_without_known_types_or_files_are_refused_before_anything_is_sent() {
+    let s = Setup::new("upload-folder-bad");
+    let mixed = s.home.path().join("mixed");
+    std::fs::create_dir_all(&mixed).unwrap();
+    clip(&mixed, "a.mp4", 1);
+    for n in 0..12 {
+        std::fs::write(mixed.join(format!("notes{n:02}.txt")), b"not a medium").unwrap();
+    }
+    let empty = s.home.path().join("empty");
+    std::fs::create_dir_all(empty.join("sub")).unwrap();
+    std::fs::write(empty.join(".hidden.mp4"), b"hidden").unwrap();
+    let mixed = mixed.to_str().unwrap();
+    let run = s.run(&["upload", mixed, "--jobs", "4"]);
+    assert_no_traceback(&run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for wanted in [
+        "cannot tell the material type of 12 of 13 files",
+        "notes00.txt",
+        "notes09.txt",
+        "and 2 more",
+        "--material-type",
+    ] {
+        assert!(run.stderr.contains(wanted), "{wanted}: {}", run.stderr);
+    }
+    assert!(!run.stderr.contains("notes10.txt"), "{}", run.stderr);
+    let run = s.run(&["upload", empty.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no file to upload (give --recursive"),
+        "{}",
+        run.stderr
+    );
+    let run = s.run(&["upload", "-r", empty.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(s.received("Material/CreateUploadMaterial"), 0);
     assert_eq!(
         s.emulator
