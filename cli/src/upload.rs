@@ -200,7 +200,7 @@ impl Request {
     }
 
     /// One usage error for all the files whose type neither `--material-type` nor their name
-    /// (or `--name`) tells: naming them, at most [`NAMED`] of them.
+    /// (or `--name`) tells: naming them, the first ten only.
     fn check_types(&self) -> Result<(), Failure> {
         const NAMED: usize = 10;
         if self.material_type.is_some() {
