@@ -22,7 +22,6 @@ pub mod dispatch;
 pub mod error;
 pub mod folder;
 pub mod input;
-pub mod media;
 pub mod output;
 pub mod progress;
 pub mod session;

@@ -212,7 +212,7 @@ impl Request {
             .filter(|f| !is_stdin(f))
             .filter(|f| {
                 let name = self.name.as_deref().map_or(f.as_path(), Path::new);
-                crate::media::material_type_of(name).is_none()
+                cme_sdk::upload::material_type_of(name).is_none()
             })
             .collect();
         match untyped.as_slice() {

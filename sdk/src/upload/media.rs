@@ -32,6 +32,15 @@ pub(crate) fn infer(ext: &str) -> Option<MaterialType> {
     }
 }
 
+/// The material type [`upload`](crate::generated::material::MaterialClient::upload) infers for a
+/// file named `file_name`, from its extension (`clip.MP4` is a video; `notes.txt`, `.profile`
+/// and `name` tell nothing, and need [`Upload::material_type`](super::Upload::material_type)).
+/// A tool can check a batch of files with it before uploading any.
+pub fn material_type_of(file_name: impl AsRef<Path>) -> Option<MaterialType> {
+    let name = file_name.as_ref().file_name()?.to_str()?;
+    extension(name).and_then(|ext| infer(&ext))
+}
+
 /// The extension of `file_name`, lower-cased, when it has one (`clip.MP4` → `mp4`; not for
 /// `.profile` or `name.`).
 pub(crate) fn extension(file_name: &str) -> Option<String> {
@@ -86,6 +95,23 @@ mod tests {
         assert_eq!(extension("archive.tar.gz").as_deref(), Some("gz"));
         for none in ["README", ".profile", "name."] {
             assert_eq!(extension(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn file_names_tell_their_type_by_the_extension() {
+        assert_eq!(material_type_of("clips/a.MP4"), Some(MaterialType::Video));
+        assert_eq!(material_type_of("song.m4a"), Some(MaterialType::Audio));
+        assert_eq!(material_type_of("cover.jpeg"), Some(MaterialType::Image));
+        for nothing in [
+            "notes.txt",
+            "a.json",
+            ".profile",
+            "name",
+            "name.",
+            "clip.mp4.part",
+        ] {
+            assert_eq!(material_type_of(nothing), None, "{nothing}");
         }
     }
 

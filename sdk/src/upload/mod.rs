@@ -93,6 +93,7 @@ use reqwest::Url;
 use tokio::io::AsyncRead;
 
 pub use error::{CheckpointProblem, UploadError, UploadStep};
+pub use media::material_type_of;
 pub use plan::{DEFAULT_PART_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use progress::{Phase, Progress, DEFAULT_PROGRESS_INTERVAL};
 pub use request::{
