@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{Read as _, Seek as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
@@ -28,14 +28,63 @@ pub(crate) const SUMMARY_LEN: u64 = 10 << 20;
 /// Bytes hashed at a time when a part is only hashed (it was sent before).
 const SCRATCH_LEN: u64 = 1 << 20;
 
-/// The bytes of input an upload holds in memory, and the most it held at once.
+/// The bytes of input an upload holds in memory, and the most it held at once; and the buffers
+/// it no longer uses, kept for its next parts.
+///
+/// Reusing the buffers keeps the process's memory at what the upload holds at once. Freed and
+/// allocated again for every part, they would be left to the allocator, which need not give
+/// them back: glibc's malloc serves buffers of this size, after the first is freed, from the
+/// heap of the thread that asks (the reads run on tokio's blocking threads, each with its own
+/// heap) and keeps what is freed there, which made an upload's peak RSS twice and more its
+/// `concurrency × part size` (BENCHMARKS.md, "Issue 11: uploads").
 #[derive(Debug, Default)]
 pub(crate) struct Gauge {
     now: AtomicU64,
     peak: AtomicU64,
+    /// Buffers no longer in use, at most as many as were in use at once.
+    free: Mutex<Vec<Vec<u8>>>,
+    /// Buffers allocated (not reused) so far.
+    #[cfg(test)]
+    allocated: AtomicU64,
 }
 
 impl Gauge {
+    /// A buffer of `len` zero bytes: a free one if one is large enough, else a new one.
+    fn take(&self, len: usize) -> Vec<u8> {
+        let reused = {
+            let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+            match free.iter().position(|b| b.capacity() >= len) {
+                Some(i) => Some(free.swap_remove(i)),
+                // None fits: one of them goes, so that the free ones and those in use are
+                // never more than were in use at once.
+                None => {
+                    free.pop();
+                    None
+                }
+            }
+        };
+        match reused {
+            Some(mut data) => {
+                data.clear();
+                data.resize(len, 0);
+                data
+            }
+            None => {
+                #[cfg(test)]
+                self.allocated.fetch_add(1, Ordering::SeqCst);
+                vec![0; len]
+            }
+        }
+    }
+
+    /// Takes `data` back for reuse.
+    fn give(&self, data: Vec<u8>) {
+        self.free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(data);
+    }
+
     fn add(&self, n: u64) {
         let now = self.now.fetch_add(n, Ordering::SeqCst) + n;
         self.peak.fetch_max(now, Ordering::SeqCst);
@@ -63,7 +112,7 @@ impl Buffer {
     fn zeroed(gauge: &Arc<Gauge>, len: usize) -> Self {
         gauge.add(len as u64);
         Self {
-            data: vec![0; len],
+            data: gauge.take(len),
             gauge: gauge.clone(),
         }
     }
@@ -82,6 +131,7 @@ impl AsRef<[u8]> for Buffer {
 impl Drop for Buffer {
     fn drop(&mut self) {
         self.gauge.sub(self.data.len() as u64);
+        self.gauge.give(std::mem::take(&mut self.data));
     }
 }
 
@@ -379,5 +429,44 @@ impl PartReader {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_reused_once_dropped() {
+        let gauge = Arc::new(Gauge::default());
+        let part = 1 << 20;
+        // Four parts in flight, as with a concurrency of 4, written to.
+        let held: Vec<Buffer> = (0..4)
+            .map(|_| {
+                let mut buffer = Buffer::zeroed(&gauge, part);
+                buffer.data.fill(0xAB);
+                buffer
+            })
+            .collect();
+        drop(held);
+        // Then thirty-two more, and a shorter last one: all from the four, zeroed again.
+        for len in std::iter::repeat_n(part, 32).chain([1000]) {
+            let bytes = Buffer::zeroed(&gauge, len).into_bytes();
+            assert_eq!(bytes.len(), len);
+            assert!(bytes.iter().all(|&b| b == 0));
+        }
+        assert_eq!(gauge.allocated.load(Ordering::SeqCst), 4);
+        assert_eq!(gauge.peak(), 4 * part as u64);
+        assert_eq!(gauge.now.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_buffer_too_small_to_reuse_is_let_go() {
+        let gauge = Arc::new(Gauge::default());
+        drop(Buffer::zeroed(&gauge, 10));
+        drop(Buffer::zeroed(&gauge, 20));
+        let free = gauge.free.lock().expect("the lock");
+        assert_eq!(free.len(), 1);
+        assert_eq!(free[0].len(), 20);
     }
 }

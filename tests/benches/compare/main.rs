@@ -144,6 +144,7 @@ fn child(args: &[String]) {
         Some("emulator") => emulator::run(&Settings::new(quick, Vec::new())),
         Some("upload") => upload::run(&Settings::new(quick, Vec::new())),
         Some("peak-mem") => decode::child(&rest[1..]),
+        Some("upload-rss") => upload::child(&rest[1..]),
         Some("profile") => match &rest[1..] {
             [name, side, n] if name.starts_with("emulator.") => {
                 emulator::profile(side, n.parse().expect("N"));
