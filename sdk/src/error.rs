@@ -839,8 +839,8 @@ mod tests {
         ErrorCode::VALUES.iter().map(|code| ErrorCode::from(*code))
     }
 
-    fn retried(code: &str, idempotent: bool, status: u16) -> bool {
-        let meta = ActionMeta::new("Test", "Action", idempotent);
+    /// The error of an action (idempotent or not) answered with `code` and `status`.
+    fn api_error_of(code: &str, status: u16, idempotent: bool) -> Error {
         let api = ApiError {
             code: ErrorCode::from(code),
             message: String::new(),
@@ -848,22 +848,16 @@ mod tests {
             http_status: status,
             request_id: None,
         };
-        Error::from_api(Operation::Action(meta), api, None).is_retryable()
+        let meta = ActionMeta::new("Test", "Action", idempotent);
+        Error::from_api(Operation::Action(meta), api, None)
+    }
+
+    fn retried(code: &str, idempotent: bool, status: u16) -> bool {
+        api_error_of(code, status, idempotent).is_retryable()
     }
 
     fn api_error(code: &str, status: u16) -> Error {
-        let api = ApiError {
-            code: ErrorCode::from(code),
-            message: String::new(),
-            english_message: None,
-            http_status: status,
-            request_id: None,
-        };
-        Error::from_api(
-            Operation::Action(ActionMeta::new("T", "A", true)),
-            api,
-            None,
-        )
+        api_error_of(code, status, true)
     }
 
     #[test]
